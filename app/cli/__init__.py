@@ -1,0 +1,95 @@
+"""Headless command line: `python main.py <command>` (the GUI opens when none is given).
+
+Exit codes: 0 success, 1 a failure the user can act on (message on stderr), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app.cli import commands
+from app.connectors.registry import TYPES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sluice", description="Sluice: desktop ETL, headless.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    types = sub.add_parser("types", help="list the connection types")
+    types.add_argument("--json", action="store_true")
+    types.set_defaults(func=commands.types)
+
+    conn = sub.add_parser("connection", help="manage connections")
+    csub = conn.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def field_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host")
+        p.add_argument("--port")
+        p.add_argument("--database")
+        p.add_argument("--user")
+        p.add_argument("--password-stdin", action="store_true",
+                       help="read the password (one line) from standard input")
+        p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                       help="any other field of the type (see `types --json`)")
+        p.add_argument("--timeout", type=float, help="test timeout in seconds")
+
+    add = csub.add_parser("add", help="test, then save, a new connection")
+    add.add_argument("--type", required=True, choices=[t.key for t in TYPES], metavar="TYPE")
+    add.add_argument("--name", help="default: suggested from the type and database")
+    field_options(add)
+    add.set_defaults(func=commands.connection_add)
+
+    ls = csub.add_parser("list", help="list saved connections")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=commands.connection_list)
+
+    test = csub.add_parser("test", help="test saved connections live")
+    which = test.add_mutually_exclusive_group(required=True)
+    which.add_argument("name", nargs="?")
+    which.add_argument("--all", action="store_true")
+    test.add_argument("--json", action="store_true")
+    test.add_argument("--timeout", type=float)
+    test.set_defaults(func=commands.connection_test)
+
+    tables = csub.add_parser("tables", help="list a connection's tables live")
+    tables.add_argument("name")
+    tables.add_argument("--json", action="store_true")
+    tables.set_defaults(func=commands.connection_tables)
+
+    edit = csub.add_parser("edit", help="change a connection (tested again before saving)")
+    edit.add_argument("name")
+    edit.add_argument("--rename", metavar="NEW_NAME")
+    field_options(edit)
+    edit.set_defaults(func=commands.connection_edit)
+
+    delete = csub.add_parser("delete", help="delete a connection and its secret")
+    delete.add_argument("name")
+    delete.set_defaults(func=commands.connection_delete)
+
+    secrets = sub.add_parser("secrets", help="where passwords are kept")
+    ssub = secrets.add_subparsers(dest="action", required=True, metavar="ACTION")
+    status = ssub.add_parser("status", help="show the secret backend and whether it is usable")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=commands.secrets_status)
+    use = ssub.add_parser("use", help="choose the backend for new secrets")
+    use.add_argument("backend", choices=["keyring", "vault", "gcp"])
+    use.add_argument("--project", help="GCP project (gcp)")
+    use.add_argument("--endpoint", help="Secret Manager API endpoint (gcp; rarely needed)")
+    use.set_defaults(func=commands.secrets_use)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return commands.dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`); stop quietly as Unix tools do.
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""The CLI's commands: thin wrappers that call app.services and print the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from app.connectors import registry
+from app.connectors.base import ListingError
+from app.secrets import SecretError
+from app.services.connections import ConnectionService, Draft
+from app.services.context import (
+    GCP_ENDPOINT,
+    GCP_PROJECT,
+    SECRET_BACKEND,
+    AppContext,
+    open_app,
+)
+from app.services.errors import ServiceError, ValidationError
+from app.timefmt import ago
+
+DOTS = {"ok": "●", "failed": "✗", "error": "!", "unknown": "○"}
+
+
+class UserError(Exception):
+    """A failure to report on stderr with exit code 1."""
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _vault_password() -> str | None:
+    if os.environ.get("SLUICE_VAULT_PASSWORD"):
+        return os.environ["SLUICE_VAULT_PASSWORD"]
+    if sys.stdin.isatty():
+        return getpass.getpass("Sluice vault master password: ")
+    return None
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    ctx = open_app(vault_password=_vault_password)
+    try:
+        if getattr(args, "action", None) in ("add", "edit", "status"):
+            warning = ctx.secrets.warning()
+            if warning:
+                print(f"sluice: warning: {warning}", file=sys.stderr)
+        return args.func(ctx, args) or 0
+    except (ServiceError, SecretError, ListingError, UserError) as exc:
+        print(f"sluice: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        ctx.close()
+
+
+# --- types --------------------------------------------------------------------------
+
+def types(ctx: AppContext, args: argparse.Namespace) -> int:
+    if args.json:
+        _print_json([t.to_json() for t in registry.TYPES])
+        return 0
+    for category, title in registry.CATEGORIES.items():
+        print(f"{title}:")
+        for t in registry.by_category(category):
+            note = "" if t.driver.installed() else f"   ({t.driver.hint})"
+            print(f"  {t.key:<11} {t.label}{note}")
+    return 0
+
+
+# --- connections ---------------------------------------------------------------------
+
+def _field_values(ctype: registry.ConnectionType, args: argparse.Namespace,
+                  base: dict | None = None) -> dict:
+    values: dict = dict(base or {})
+    for key in ("host", "port", "database", "user"):
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValidationError({"option": f"--option takes KEY=VALUE, not {item!r}."})
+        if key in ctype.secret_fields:
+            raise ValidationError({key: f"Give {key} on standard input (--password-stdin), "
+                                        "never on the command line."})
+        values[key] = value
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        values["password"] = line[:-1] if line.endswith("\n") else line
+    return values
+
+
+def _tested(svc: ConnectionService, draft: Draft, args: argparse.Namespace,
+            existing_id: str | None = None):
+    proof = svc.test(draft, existing_id=existing_id, timeout=args.timeout)
+    if not proof.result.ok:
+        raise UserError(f"test {proof.result.status}: {proof.result.message} Nothing was saved.")
+    return proof
+
+
+def connection_add(ctx: AppContext, args: argparse.Namespace) -> int:
+    svc = ConnectionService(ctx)
+    draft = Draft(args.type, args.name, _field_values(registry.get_type(args.type), args))
+    svc.precheck(draft)  # bad input is refused before anything is contacted
+    proof = _tested(svc, draft, args)
+    view = svc.create(draft, proof)
+    print(f"Saved connection {view.name!r}: {proof.result.message} "
+          f"({proof.result.latency_ms} ms)")
+    return 0
+
+
+def connection_edit(ctx: AppContext, args: argparse.Namespace) -> int:
+    svc = ConnectionService(ctx)
+    current = svc.get(args.name)
+    ctype = registry.get_type(current.type_key)
+    draft = Draft(current.type_key, args.rename or current.name,
+                  _field_values(ctype, args, base=current.params))
+    svc.precheck(draft, existing_id=current.id)
+    proof = _tested(svc, draft, args, existing_id=current.id)
+    view = svc.update(current.id, draft, proof)
+    jobs = len(view.used_by)
+    print(f"Saved connection {view.name!r}: {proof.result.message} "
+          f"Used by {jobs} job{'s' if jobs != 1 else ''}.")
+    return 0
+
+
+def connection_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    views = ConnectionService(ctx).list()
+    if args.json:
+        _print_json([v.to_json() for v in views])
+        return 0
+    if not views:
+        print("No connections yet: `python main.py connection add --type postgresql ...`")
+        return 0
+    for v in views:
+        target = v.params.get("database") or v.params.get("path") or v.params.get("dataset") or ""
+        print(f"{DOTS[v.last_test_status]} {v.name:<32} {v.type_label:<12} {str(target):<24} "
+              f"tested {ago(v.last_test_at):<9} used by {len(v.used_by)} jobs")
+    return 0
+
+
+def connection_test(ctx: AppContext, args: argparse.Namespace) -> int:
+    svc = ConnectionService(ctx)
+    if args.all:
+        pairs = svc.test_all(timeout=args.timeout)
+    else:
+        view = svc.get(args.name)
+        pairs = [(view, svc.test_saved(view.id, timeout=args.timeout))]
+    if args.json:
+        _print_json([{"id": v.id, "name": v.name, "type": v.type_key, "result": r.to_json()}
+                     for v, r in pairs])
+    else:
+        for v, r in pairs:
+            took = f" ({r.latency_ms} ms)" if r.latency_ms is not None else ""
+            print(f"{DOTS[r.status]} {r.status:<6} {v.name}: {r.message}{took}")
+    return 0 if all(r.ok for _, r in pairs) else 1
+
+
+def connection_tables(ctx: AppContext, args: argparse.Namespace) -> int:
+    tables = ConnectionService(ctx).tables(args.name)
+    if args.json:
+        _print_json([t.to_json() for t in tables])
+        return 0
+    for t in tables:
+        rows = "?" if t.rows is None else f"{t.rows:,}" + ("" if t.rows_exact else " (est.)")
+        name = f"{t.schema}.{t.name}" if t.schema else t.name
+        print(f"{name:<48} {t.kind:<10} {rows:>18}   updated {ago(t.last_updated)}")
+    return 0
+
+
+def connection_delete(ctx: AppContext, args: argparse.Namespace) -> int:
+    svc = ConnectionService(ctx)
+    view = svc.get(args.name)
+    svc.delete(view.id)
+    print(f"Deleted connection {view.name!r}.")
+    return 0
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+def secrets_status(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.secrets.keyring_backend import keyring_status
+
+    backend = ctx.store.get_setting(SECRET_BACKEND, "keyring")
+    status = keyring_status()
+    try:
+        ctx.secrets.check_writable()
+        usable, message = True, ctx.secrets.warning() or "ready"
+    except SecretError as exc:
+        usable, message = False, str(exc)
+    if args.json:
+        _print_json({"backend": backend, "usable": usable, "message": message,
+                     "gcp_project": ctx.store.get_setting(GCP_PROJECT),
+                     "keyring": {"name": status.name, "usable": status.usable,
+                                 "secure": status.secure, "explicit": status.explicit}})
+    else:
+        print(f"Secret backend: {backend} ({'usable' if usable else 'NOT usable'})")
+        print(f"  {message}")
+        print(f"OS keyring: {status.name} (secure: {'yes' if status.secure else 'no'})")
+    return 0 if usable else 1
+
+
+def secrets_use(ctx: AppContext, args: argparse.Namespace) -> int:
+    if args.backend == "gcp" and not (args.project or ctx.store.get_setting(GCP_PROJECT)):
+        raise UserError("GCP Secret Manager needs --project.")
+    from app.services.context import build_secret_store
+
+    ctx.store.set_setting(SECRET_BACKEND, args.backend)
+    if args.project:
+        ctx.store.set_setting(GCP_PROJECT, args.project)
+    if args.endpoint:
+        ctx.store.set_setting(GCP_ENDPOINT, args.endpoint)
+    print(f"New secrets go to: {args.backend}. Existing connections keep their secrets where "
+          "they are.")
+    try:
+        build_secret_store(ctx.store, _vault_password).check_writable()
+    except SecretError as exc:
+        print(f"sluice: warning: {exc}", file=sys.stderr)
+    return 0

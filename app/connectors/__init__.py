@@ -1,0 +1,1 @@
+"""Connection types: the registry, and one connector per family of types."""

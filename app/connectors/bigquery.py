@@ -1,0 +1,64 @@
+"""BigQuery through google-cloud-bigquery (a dataset is the catalogue)."""
+
+from __future__ import annotations
+
+from app.connectors.base import Connector, Failed, Probe, TableInfo, first_line
+from app.connectors.nosql import google_credentials
+
+
+class BigQueryConnector(Connector):
+    def _client(self, probe: Probe):
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import bigquery
+
+        p = self.params
+        probe.stage("authenticate")
+        endpoint = p.get("endpoint")
+        # An emulator behind `endpoint` takes no credentials; Google itself always does.
+        credentials = (AnonymousCredentials() if endpoint and not p.get("key_file")
+                       else google_credentials(p))
+        options = {"api_endpoint": endpoint} if endpoint else None
+        return bigquery.Client(project=p["project"], credentials=credentials,
+                               location=p.get("location") or None, client_options=options)
+
+    def _call(self, fn, *args, **kwargs):
+        from google.api_core import exceptions
+        from google.auth.exceptions import GoogleAuthError
+        from requests.exceptions import RequestException
+
+        try:
+            return fn(*args, **kwargs)
+        except exceptions.NotFound as exc:
+            raise Failed(f"Dataset {self.params['project']}.{self.params['dataset']} "
+                         "was not found.") from exc
+        except exceptions.Forbidden as exc:
+            raise Failed(f"Access denied to {self.params['project']}.{self.params['dataset']}: "
+                         f"{exc.message}") from exc
+        except exceptions.GoogleAPICallError as exc:
+            raise Failed(f"BigQuery refused: {exc.message}") from exc
+        except (GoogleAuthError, RequestException) as exc:
+            raise Failed(f"BigQuery unreachable: {first_line(exc)}") from exc
+
+    def check(self, probe: Probe) -> tuple[str, str]:
+        client = self._client(probe)
+        probe.stage("connect")
+        ref = f"{self.params['project']}.{self.params['dataset']}"
+        dataset = self._call(client.get_dataset, ref, timeout=probe.remaining())
+        probe.stage("catalogue")
+        tables = list(self._call(client.list_tables, dataset, timeout=probe.remaining()))
+        where = f" in {dataset.location}" if dataset.location else ""
+        return "BigQuery", f"Connected to BigQuery dataset {ref}{where}: {len(tables)} tables."
+
+    def tables(self, probe: Probe) -> list[TableInfo]:
+        client = self._client(probe)
+        probe.stage("catalogue")
+        ref = f"{self.params['project']}.{self.params['dataset']}"
+        out = []
+        for item in self._call(client.list_tables, ref, timeout=probe.remaining()):
+            probe.stage("catalogue")
+            table = self._call(client.get_table, item.reference, timeout=probe.remaining())
+            kind = "view" if table.table_type == "VIEW" else "table"
+            rows = int(table.num_rows) if table.num_rows is not None else None
+            out.append(TableInfo(table.table_id, table.dataset_id, rows, rows is not None,
+                                 table.modified, kind))
+        return out

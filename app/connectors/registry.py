@@ -1,0 +1,373 @@
+"""The one list of connection types: category, label, icon, form fields, driver, capabilities.
+
+The wizard tiles and forms, the CLI `--type` choices and the README's table all come
+from here. Nothing in this module imports a driver.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+RELATIONAL, NOSQL, FILES = "relational", "nosql", "files"
+CATEGORIES = {RELATIONAL: "Relational DB", FILES: "Files", NOSQL: "NoSQL"}
+
+NAME_MAX = 100
+HOST_MAX = 253
+PATH_MAX = 4096
+TEXT_MAX = 1000
+_HOST_RE = re.compile(r"^[\w.\-:\[\]%]+$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field. `kind`: text, int, password, path, choice or bool."""
+
+    key: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    default: Any = None
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    placeholder: str = ""
+    help: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Driver:
+    module: str  # what we import
+    package: str  # what `pip install` takes
+
+    def installed(self) -> bool:
+        try:
+            return importlib.util.find_spec(self.module) is not None
+        except (ImportError, ValueError):
+            return False
+
+    @property
+    def hint(self) -> str:
+        return f"driver not installed: pip install {self.package}"
+
+
+@dataclass(frozen=True)
+class ConnectionType:
+    key: str
+    label: str
+    category: str
+    fields: tuple[Field, ...]
+    driver: Driver
+    impl: str  # "module:Class" of the connector, imported only when used
+    identity: tuple[str, ...]  # fields that make two connections "the same credentials"
+    capabilities: frozenset[str] = frozenset({"test", "tables"})
+    name_hint: str = "database"  # the field that names the connection ("PostgreSQL - sales")
+
+    @property
+    def icon(self) -> str:
+        return f"{self.key}.svg"
+
+    @property
+    def default_port(self) -> int | None:
+        return next((f.default for f in self.fields if f.key == "port"), None)
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.fields if f.secret)
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+    def to_json(self) -> dict:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "category": self.category,
+            "icon": self.icon,
+            "default_port": self.default_port,
+            "driver": {"module": self.driver.module, "package": self.driver.package,
+                       "installed": self.driver.installed()},
+            "capabilities": sorted(self.capabilities),
+            "fields": [
+                {"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
+                 "default": f.default, "secret": f.secret, "choices": list(f.choices)}
+                for f in self.fields
+            ],
+        }
+
+
+def _host(default_port: int, database_label: str = "Database", database_required: bool = True,
+          user_required: bool = True) -> tuple[Field, ...]:
+    return (
+        Field("host", "Host", required=True, placeholder="db.example.com"),
+        Field("port", "Port", kind="int", required=True, default=default_port,
+              minimum=1, maximum=65535),
+        Field("database", database_label, required=database_required),
+        Field("user", "User", required=user_required),
+        Field("password", "Password", kind="password", secret=True),
+    )
+
+
+def _path(label: str, extensions: str) -> Field:
+    return Field("path", label, kind="path", required=True,
+                 help=f"A {extensions} file, or a folder of them (one table per file).")
+
+
+NET = ("host", "port", "database", "user")
+FILE_ID = ("path",)
+_SSL = Field("sslmode", "SSL mode", kind="choice", default="prefer",
+             choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"))
+_ENCODING = Field("encoding", "Encoding", default="utf-8")
+
+TYPES: tuple[ConnectionType, ...] = (
+    ConnectionType("postgresql", "PostgreSQL", RELATIONAL, (*_host(5432), _SSL),
+                   Driver("psycopg2", "psycopg2-binary"),
+                   "app.connectors.postgres:PostgresConnector", NET),
+    ConnectionType("mysql", "MySQL", RELATIONAL, _host(3306),
+                   Driver("pymysql", "PyMySQL"), "app.connectors.mysql:MySQLConnector", NET),
+    ConnectionType("mariadb", "MariaDB", RELATIONAL, _host(3306),
+                   Driver("pymysql", "PyMySQL"), "app.connectors.mysql:MySQLConnector", NET),
+    ConnectionType("oracle", "Oracle", RELATIONAL, _host(1521, "Service name"),
+                   Driver("oracledb", "oracledb"), "app.connectors.drivers:OracleConnector", NET),
+    ConnectionType("sqlserver", "SQL Server", RELATIONAL, _host(1433),
+                   Driver("pymssql", "pymssql"), "app.connectors.drivers:SqlServerConnector", NET),
+    ConnectionType("db2", "IBM DB2", RELATIONAL, _host(50000),
+                   Driver("ibm_db", "ibm_db"), "app.connectors.drivers:Db2Connector", NET),
+    ConnectionType("redshift", "Redshift", RELATIONAL, (*_host(5439), _SSL),
+                   Driver("psycopg2", "psycopg2-binary"),
+                   "app.connectors.postgres:RedshiftConnector", NET),
+    ConnectionType(
+        "bigquery", "BigQuery", RELATIONAL,
+        (Field("project", "Project", required=True),
+         Field("dataset", "Dataset", required=True),
+         Field("key_file", "Service-account key file", kind="path",
+               help="Empty: application default credentials."),
+         Field("location", "Location", placeholder="EU"),
+         Field("endpoint", "API endpoint", help="Only for an emulator or private endpoint.")),
+        Driver("google.cloud.bigquery", "google-cloud-bigquery"),
+        "app.connectors.bigquery:BigQueryConnector", ("project", "dataset", "key_file"),
+        name_hint="dataset"),
+    ConnectionType(
+        "snowflake", "Snowflake", RELATIONAL,
+        (Field("account", "Account", required=True, placeholder="xy12345.eu-west-1"),
+         Field("user", "User", required=True),
+         Field("password", "Password", kind="password", secret=True),
+         Field("database", "Database", required=True),
+         Field("schema", "Schema", default="PUBLIC"),
+         Field("warehouse", "Warehouse"),
+         Field("role", "Role")),
+        Driver("snowflake.connector", "snowflake-connector-python"),
+        "app.connectors.drivers:SnowflakeConnector", ("account", "database", "user")),
+    ConnectionType("synapse", "Azure Synapse", RELATIONAL, _host(1433),
+                   Driver("pymssql", "pymssql"), "app.connectors.drivers:SqlServerConnector", NET),
+    ConnectionType("teradata", "Teradata", RELATIONAL, _host(1025),
+                   Driver("teradatasql", "teradatasql"),
+                   "app.connectors.drivers:TeradataConnector", NET),
+    ConnectionType("sqlite", "SQLite", RELATIONAL, (_path("Database file", "SQLite"),),
+                   Driver("sqlite3", "(part of Python)"),
+                   "app.connectors.embedded:SqliteConnector", FILE_ID, name_hint="path"),
+    ConnectionType("duckdb", "DuckDB", RELATIONAL, (_path("Database file", "DuckDB"),),
+                   Driver("duckdb", "duckdb"), "app.connectors.embedded:DuckDbConnector",
+                   FILE_ID, name_hint="path"),
+    ConnectionType(
+        "mongodb", "MongoDB", NOSQL,
+        (*_host(27017, user_required=False),
+         Field("auth_source", "Auth database", default="admin")),
+        Driver("pymongo", "pymongo"), "app.connectors.nosql:MongoConnector", NET),
+    ConnectionType("cassandra", "Cassandra", NOSQL,
+                   _host(9042, "Keyspace", user_required=False),
+                   Driver("cassandra", "cassandra-driver"),
+                   "app.connectors.nosql:CassandraConnector", NET),
+    ConnectionType(
+        "redis", "Redis", NOSQL,
+        (Field("host", "Host", required=True),
+         Field("port", "Port", kind="int", required=True, default=6379, minimum=1, maximum=65535),
+         Field("database", "Database number", kind="int", default=0, minimum=0, maximum=1023),
+         Field("user", "User"),
+         Field("password", "Password", kind="password", secret=True),
+         Field("pattern", "Key patterns", default="",
+               help="Comma-separated patterns, each listed as a table (user:*, order:*). "
+                    "Empty: grouped by the prefix before the first ':'."),
+         Field("tls", "TLS", kind="bool", default=False)),
+        Driver("redis", "redis"), "app.connectors.nosql:RedisConnector", NET),
+    ConnectionType(
+        "firestore", "Firestore", NOSQL,
+        (Field("project", "Project", required=True),
+         Field("database", "Database", default="(default)"),
+         Field("key_file", "Service-account key file", kind="path",
+               help="Empty: application default credentials.")),
+        Driver("google.cloud.firestore", "google-cloud-firestore"),
+        "app.connectors.nosql:FirestoreConnector", ("project", "database", "key_file"),
+        name_hint="project"),
+    ConnectionType(
+        "dynamodb", "DynamoDB", NOSQL,
+        (Field("region", "Region", required=True, placeholder="eu-west-1"),
+         Field("user", "Access key id"),
+         Field("password", "Secret access key", kind="password", secret=True),
+         Field("endpoint", "Endpoint URL", help="Only for DynamoDB Local or a VPC endpoint.")),
+        Driver("boto3", "boto3"), "app.connectors.nosql:DynamoConnector",
+        ("region", "endpoint", "user"), name_hint="region"),
+    ConnectionType(
+        "csv", "CSV", FILES,
+        (_path("File or folder", "CSV"),
+         Field("delimiter", "Delimiter", default=","),
+         Field("header", "First row is a header", kind="bool", default=True),
+         _ENCODING),
+        Driver("pyarrow", "pyarrow"), "app.connectors.files:CsvConnector", FILE_ID,
+        name_hint="path"),
+    ConnectionType(
+        "json", "JSON", FILES,
+        (_path("File or folder", "JSON or JSON-lines"),
+         Field("layout", "Layout", kind="choice", default="auto",
+               choices=("auto", "lines", "array"))),
+        Driver("pyarrow", "pyarrow"), "app.connectors.files:JsonConnector", FILE_ID,
+        name_hint="path"),
+    ConnectionType("parquet", "Parquet", FILES, (_path("File or folder", "Parquet"),),
+                   Driver("pyarrow", "pyarrow"), "app.connectors.files:ParquetConnector",
+                   FILE_ID, name_hint="path"),
+    ConnectionType("avro", "Avro", FILES, (_path("File or folder", "Avro"),),
+                   Driver("fastavro", "fastavro"), "app.connectors.files:AvroConnector",
+                   FILE_ID, name_hint="path"),
+    ConnectionType("excel", "Excel", FILES, (_path("Workbook or folder", "Excel (.xlsx)"),),
+                   Driver("openpyxl", "openpyxl"), "app.connectors.files:ExcelConnector",
+                   FILE_ID, name_hint="path"),
+    ConnectionType("text", "Text", FILES, (_path("File or folder", "text"), _ENCODING),
+                   Driver("pyarrow", "pyarrow"), "app.connectors.files:TextConnector",
+                   FILE_ID, name_hint="path"),
+)
+
+BY_KEY = {t.key: t for t in TYPES}
+
+
+class UnknownType(KeyError):
+    def __str__(self) -> str:
+        return f"unknown connection type {self.args[0]!r}; known: {', '.join(BY_KEY)}"
+
+
+def get_type(key: str) -> ConnectionType:
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise UnknownType(key) from None
+
+
+def by_category(category: str) -> list[ConnectionType]:
+    return [t for t in TYPES if t.category == category]
+
+
+# --- validation ------------------------------------------------------------------------
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text)
+
+
+def validate_name(name: Any) -> str | None:
+    """None if `name` is acceptable as a connection (or job) name, else the reason."""
+    if not isinstance(name, str) or not name.strip():
+        return "Name is required."
+    if len(name.strip()) > NAME_MAX:
+        return f"Name is too long ({len(name.strip())} characters; at most {NAME_MAX})."
+    if _has_control(name):
+        return "Name must not contain control characters."
+    return None
+
+
+def _check_field(f: Field, raw: Any) -> tuple[Any, str | None]:
+    """Return (normalised value, error message or None)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if f.required and f.default is None:
+            return None, f"{f.label} is required."
+        return f.default, None
+    if f.kind == "int":
+        text = str(raw).strip()
+        if isinstance(raw, bool) or not re.fullmatch(r"[0-9]{1,10}", text):
+            return None, f"{f.label} must be a whole number, not {text[:40]!r}."
+        value = int(text)
+        if (f.minimum is not None and value < f.minimum) or (
+            f.maximum is not None and value > f.maximum
+        ):
+            return None, f"{f.label} must be between {f.minimum} and {f.maximum}."
+        return value, None
+    if f.kind == "bool":
+        if isinstance(raw, bool):
+            return raw, None
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True, None
+        if text in ("0", "false", "no", "off"):
+            return False, None
+        return None, f"{f.label} must be true or false."
+    if not isinstance(raw, str):
+        return None, f"{f.label} must be text."
+    if f.secret:
+        return raw, None  # passwords are taken exactly as typed
+    text = raw.strip()
+    if f.kind == "choice" and text not in f.choices:
+        return None, f"{f.label} must be one of: {', '.join(f.choices)}."
+    if f.key == "host":
+        if len(text) > HOST_MAX:
+            return None, f"{f.label} is too long (at most {HOST_MAX} characters)."
+        if not _HOST_RE.match(text):
+            return None, f"{f.label} {text[:40]!r} is not a valid host name or address."
+        return text, None
+    limit = PATH_MAX if f.kind == "path" else TEXT_MAX
+    if len(text) > limit:
+        return None, f"{f.label} is too long (at most {limit} characters)."
+    if _has_control(text):
+        return None, f"{f.label} must not contain control characters."
+    return text, None
+
+
+def validate(type_key: str, values: dict[str, Any]) -> tuple[dict, dict, dict[str, str]]:
+    """Check a form's values for `type_key`.
+
+    Returns (params, secrets, errors): params and secrets hold normalised values (secrets
+    kept apart so they can never reach the metadata store); errors maps a field key, or
+    "_unknown", to a message a user can act on.
+    """
+    ctype = get_type(type_key)
+    params: dict = {}
+    secrets: dict = {}
+    errors: dict[str, str] = {}
+    known = {f.key for f in ctype.fields}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        errors["_unknown"] = (
+            f"{ctype.label} has no field {', '.join(unknown)}; fields: {', '.join(sorted(known))}."
+        )
+    for f in ctype.fields:
+        value, error = _check_field(f, values.get(f.key))
+        if error:
+            errors[f.key] = error
+        elif f.secret:
+            if value:
+                secrets[f.key] = value
+        elif value is not None:
+            params[f.key] = value
+    return params, secrets, errors
+
+
+def suggest_name(type_key: str, params: dict) -> str:
+    """A readable default name: "PostgreSQL - sales", "CSV - orders", "Redis - cache.local"."""
+    ctype = get_type(type_key)
+    hint = params.get(ctype.name_hint) or params.get("host") or ""
+    if ctype.name_hint == "path" and hint:
+        hint = re.split(r"[\\/]", str(hint).rstrip("/\\"))[-1].rsplit(".", 1)[0] or str(hint)
+    hint = str(hint).strip()
+    return f"{ctype.label} - {hint}"[:NAME_MAX] if hint else ctype.label
+
+
+def identity(type_key: str, params: dict) -> tuple:
+    """What makes two connections point at the same place with the same login."""
+    ctype = get_type(type_key)
+    values = []
+    for key in ctype.identity:
+        value = params.get(key)
+        if isinstance(value, str):
+            value = value.strip().lower() if key in ("host", "account") else value.strip()
+        values.append(value)
+    return (ctype.key, *values)

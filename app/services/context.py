@@ -1,0 +1,54 @@
+"""The pieces every front end needs, opened once: the store, secrets and preferences."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app import paths
+from app.secrets import SecretStore, default_factories
+from app.store import Store, open_store
+
+SECRET_BACKEND = "secret_backend"
+GCP_PROJECT = "gcp_project"
+GCP_ENDPOINT = "gcp_endpoint"
+TEST_TIMEOUT = "test_timeout"
+
+
+@dataclass
+class AppContext:
+    store: Store
+    secrets: SecretStore
+
+    @property
+    def test_timeout(self) -> float:
+        return float(self.store.get_setting(TEST_TIMEOUT, 10.0))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def build_secret_store(store: Store, vault_password: Callable[[], str | None] | None = None,
+                       gcp_client: Any = None) -> SecretStore:
+    """The SecretStore the user chose in preferences (the OS keyring unless changed)."""
+
+    def password() -> str | None:
+        if vault_password is not None:
+            return vault_password()
+        return os.environ.get("SLUICE_VAULT_PASSWORD")
+
+    factories = default_factories(
+        vault_path=store.path.parent / "vault.json", vault_password=password,
+        gcp_client=gcp_client, gcp_endpoint=store.get_setting(GCP_ENDPOINT),
+    )
+    return SecretStore(store.get_setting(SECRET_BACKEND, "keyring"), factories,
+                       gcp_project=store.get_setting(GCP_PROJECT))
+
+
+def open_app(home: Path | None = None,
+             vault_password: Callable[[], str | None] | None = None) -> AppContext:
+    store = open_store(home / "sluice.db" if home else paths.store_path())
+    return AppContext(store, build_secret_store(store, vault_password))

@@ -1,0 +1,1 @@
+"""Sluice's Qt user interface. Reaches data only through app.services."""
