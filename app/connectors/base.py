@@ -48,6 +48,8 @@ class TimedOut(Exception):
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class, despite the name
+
     status: str  # ok | failed | error
     message: str
     server_version: str | None = None

@@ -112,8 +112,7 @@ class MongoConnector(Connector):
             raise Failed(f"MongoDB refused the login: {exc.details.get('errmsg', exc)}") from exc
         except errors.ServerSelectionTimeoutError as exc:
             client.close()
-            raise Failed(f"No MongoDB server answered at {self.where}: "
-                         f"{first_line(exc)[:200]}") from exc
+            raise TimedOut() from exc
         return client, info
 
     def check(self, probe: Probe) -> tuple[str, str]:

@@ -42,7 +42,8 @@ class GcpSecretManagerBackend:
     def set(self, key: str, value: dict) -> None:
         from google.api_core import exceptions
 
-        with contextlib.suppress(exceptions.AlreadyExists):
+        # Already there: add a version. gRPC says AlreadyExists, REST a 409 Conflict (its base).
+        with contextlib.suppress(exceptions.Conflict):
             self._client.create_secret(
                 request={
                     "parent": f"projects/{self.project}",

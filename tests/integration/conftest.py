@@ -1,0 +1,163 @@
+"""Per-test databases and roles on the real PostgreSQL and MariaDB servers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.servers import MYSQL_DSN, PG_DSN, REDIS_URL, Server, parse, unavailable, unique
+
+
+@pytest.fixture
+def pg_admin():
+    import psycopg2
+
+    server = parse(PG_DSN, 5432)
+    try:
+        conn = psycopg2.connect(host=server.host, port=server.port, user=server.user,
+                                password=server.password, dbname=server.database,
+                                connect_timeout=5)
+    except psycopg2.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+    conn.autocommit = True
+    yield server, conn
+    conn.close()
+
+
+def _pg_database(server: Server, admin, owner: str | None = None) -> Server:
+    name = unique("sluice_t")
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{name}"' + (f' owner "{owner}"' if owner else ""))
+    return Server(server.host, server.port, server.user, server.password, name)
+
+
+def _pg_drop(admin, name: str) -> None:
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def pg_db(pg_admin):
+    """A fresh PostgreSQL database on the shared server, dropped afterwards."""
+    server, admin = pg_admin
+    db = _pg_database(server, admin)
+    yield db
+    _pg_drop(admin, db.database)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bindir() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def pg_password_server():
+    """A private PostgreSQL instance that checks passwords (scram-sha-256).
+
+    The shared server trusts every local login, so a wrong password would pass there;
+    this one is started from the same binaries for the tests that need real checks.
+    """
+    bindir = _pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL's initdb", FileNotFoundError("initdb"))
+    root = os.geteuid() == 0
+    as_owner = ["runuser", "-u", "postgres", "--"] if root else []
+    workdir = Path(tempfile.mkdtemp(prefix="sluice-pg-"))
+    pwfile = workdir / "pw"
+    pwfile.write_text("admin-secret\n")
+    if root:
+        shutil.chown(workdir, "postgres", "postgres")
+        shutil.chown(pwfile, "postgres", "postgres")
+    data, port = workdir / "data", _free_port()
+    run = lambda *args: subprocess.run([*as_owner, *map(str, args)], check=True,  # noqa: E731
+                                       capture_output=True, timeout=120)
+    run(bindir / "initdb", "-D", data, "-U", "admin", "--pwfile", pwfile,
+        "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync")
+    run(bindir / "pg_ctl", "-D", data, "-w", "-l", workdir / "log", "-o",
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    yield Server("127.0.0.1", port, "admin", "admin-secret", "postgres")
+    run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_role_db(pg_password_server):
+    """A role with a password and its own database on the password-checking server."""
+    import psycopg2
+
+    admin_server = pg_password_server
+    admin = psycopg2.connect(host=admin_server.host, port=admin_server.port, user="admin",
+                             password=admin_server.password, dbname="postgres")
+    admin.autocommit = True
+    role, password = unique("sluice_u"), "s3cret-" + unique("pw")
+    with admin.cursor() as cur:
+        cur.execute(f"create role \"{role}\" login password '{password}'")
+    db = _pg_database(admin_server, admin, owner=role)
+    yield Server(admin_server.host, admin_server.port, role, password, db.database)
+    _pg_drop(admin, db.database)
+    with admin.cursor() as cur:
+        cur.execute(f'drop role if exists "{role}"')
+    admin.close()
+
+
+@pytest.fixture
+def mariadb_admin():
+    import pymysql
+
+    server = parse(MYSQL_DSN, 3306)
+    try:
+        conn = pymysql.connect(host=server.host, port=server.port, user=server.user,
+                               password=server.password, autocommit=True, connect_timeout=5)
+    except pymysql.err.OperationalError as exc:
+        unavailable("MariaDB", exc)
+    yield server, conn
+    conn.close()
+
+
+@pytest.fixture
+def mariadb_db(mariadb_admin):
+    """A fresh MariaDB database and a user with a password that owns it."""
+    server, admin = mariadb_admin
+    name, user = unique("sluice_t"), unique("sluice_u")
+    password = "s3cret-" + unique("pw")
+    with admin.cursor() as cur:
+        cur.execute(f"create database `{name}` character set utf8mb4")
+        cur.execute(f"create user '{user}'@'%' identified by '{password}'")
+        cur.execute(f"grant all on `{name}`.* to '{user}'@'%'")
+    yield Server(server.host, server.port, user, password, name)
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists `{name}`")
+        cur.execute(f"drop user if exists '{user}'@'%'")
+
+
+@pytest.fixture
+def redis_db():
+    import redis
+
+    url = REDIS_URL
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        unavailable("Redis", exc)
+    # A database number of our own would collide across runs; use a unique key prefix.
+    prefix = unique("sluice")
+    yield client, prefix
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
