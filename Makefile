@@ -18,11 +18,11 @@ run: $(STAMP)
 	$(PY) main.py
 
 test: $(STAMP)
-	$(PY) -m ruff check app ui tests main.py bench
+	$(PY) -m ruff check app ui tests main.py
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(PY) -m ruff check app ui tests main.py bench
+	$(PY) -m ruff check app ui tests main.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,4 +1,4 @@
-"""Start the Qt application and show the main window."""
+"""Start the Qt application: open the metadata store, show the main window."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.services.context import open_app
 from ui.main_window import MainWindow
 
 
@@ -15,8 +16,12 @@ def run_gui(smoke: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Sluice")
     app.setOrganizationName("Sluice")
-    window = MainWindow()
+    ctx = open_app()  # creates or upgrades the store before anything is shown
+    window = MainWindow(ctx)
     window.show()
     if smoke:
         QTimer.singleShot(0, app.quit)
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        ctx.close()

@@ -6,8 +6,13 @@ import json
 
 import pytest
 
-from app.secrets import SecretBackendUnavailable, SecretNotFound, SecretStore, VaultLocked
-from app.secrets import default_factories
+from app.secrets import (
+    SecretBackendUnavailable,
+    SecretNotFound,
+    SecretStore,
+    VaultLocked,
+    default_factories,
+)
 from app.secrets.keyring_backend import keyring_status
 from app.secrets.vault import EncryptedVault
 

@@ -1,0 +1,164 @@
+"""The headless CLI, run as a user runs it: `python main.py ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.silent import SilentServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sluice(*args: str, stdin: str | None = None, env: dict | None = None):
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+
+
+def add_maria(db, *extra: str, password: str | None = None, env: dict | None = None):
+    return sluice("connection", "add", "--type", "mariadb", "--host", db.host,
+                  "--port", str(db.port), "--database", db.database, "--user", db.user,
+                  "--password-stdin", *extra, stdin=(password or db.password) + "\n", env=env)
+
+
+def test_add_list_test_tables_edit_delete(mariadb_db, pg_db, isolated_home, keyring_file):
+    import keyring
+
+    done = add_maria(mariadb_db, "--name", "Maria")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Saved connection 'Maria': Connected to MariaDB")
+    assert "not an encrypted OS keyring" in done.stderr  # the test keyring is honoured, flagged
+
+    pg = sluice("connection", "add", "--type", "postgresql", "--host", pg_db.host,
+                "--port", str(pg_db.port), "--database", pg_db.database, "--user", pg_db.user)
+    assert pg.returncode == 0, pg.stderr
+
+    listed = json.loads(sluice("connection", "list", "--json").stdout)
+    assert [c["name"] for c in listed] == ["Maria", f"PostgreSQL - {pg_db.database}"]
+    maria = listed[0]
+    assert maria["type"] == "mariadb" and maria["has_secret"] is True
+    assert maria["params"] == {"host": mariadb_db.host, "port": mariadb_db.port,
+                               "database": mariadb_db.database, "user": mariadb_db.user}
+    assert maria["last_test"]["status"] == "ok"
+    keyring.core.init_backend()
+    assert mariadb_db.password in keyring.get_password("sluice", f"conn-{maria['id']}")
+    for path in isolated_home.glob("sluice.db*"):
+        assert mariadb_db.password.encode() not in path.read_bytes()
+
+    tested = sluice("connection", "test", "--all", "--json")
+    assert tested.returncode == 0, tested.stderr
+    assert {r["name"]: r["result"]["status"] for r in json.loads(tested.stdout)} == {
+        "Maria": "ok", f"PostgreSQL - {pg_db.database}": "ok"}
+
+    import pymysql
+
+    conn = pymysql.connect(host=mariadb_db.host, port=mariadb_db.port, user=mariadb_db.user,
+                           password=mariadb_db.password, database=mariadb_db.database,
+                           autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("create table items (id int)")
+        cur.execute("insert into items values (1), (2), (3)")
+    conn.close()
+    tables = json.loads(sluice("connection", "tables", "maria", "--json").stdout)
+    assert [(t["name"], t["rows"], t["rows_exact"]) for t in tables] == [("items", 3, True)]
+
+    edited = sluice("connection", "edit", "Maria", "--rename", "Maria prod")
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout.rstrip().endswith("Used by 0 jobs.")
+
+    assert sluice("connection", "delete", "maria prod").returncode == 0
+    remaining = json.loads(sluice("connection", "list", "--json").stdout)
+    assert [c["name"] for c in remaining] == [f"PostgreSQL - {pg_db.database}"]
+
+
+def test_a_failing_test_saves_nothing_and_exits_1(mariadb_db, keyring_file):
+    done = add_maria(mariadb_db, password="wrong-password")
+    assert done.returncode == 1
+    assert "test failed: Wrong user name or password" in done.stderr
+    assert "Nothing was saved." in done.stderr
+    assert "wrong-password" not in done.stderr + done.stdout
+    assert json.loads(sluice("connection", "list", "--json").stdout) == []
+    assert not keyring_file.exists() or b"conn-" not in keyring_file.read_bytes()
+
+
+def test_unanswering_host_fails_within_the_timeout():
+    silent = SilentServer()
+    try:
+        done = sluice("connection", "add", "--type", "postgresql", "--host", "127.0.0.1",
+                      "--port", str(silent.port), "--database", "d", "--user", "u",
+                      "--timeout", "2")
+    finally:
+        silent.close()
+    assert done.returncode == 1
+    assert f"No answer from 127.0.0.1:{silent.port} within 2 s" in done.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--port", "abc"], "Port must be a whole number, not 'abc'."),
+    (["--port", "0"], "Port must be between 1 and 65535."),
+    (["--host", ""], "Host is required."),
+    (["--name", "x" * 10_000], "Name is too long (10000 characters; at most 100)."),
+    (["--option", "password=oops"], "Give password on standard input"),
+    (["--option", "colour=red"], "PostgreSQL has no field colour"),
+])
+def test_bad_input_is_refused_before_anything_happens(args, message):
+    base = {"--host": "127.0.0.1", "--port": "5432", "--database": "d", "--user": "u"}
+    flags = []
+    for key, value in base.items():
+        if key not in args:
+            flags += [key, value]
+    done = sluice("connection", "add", "--type", "postgresql", *flags, *args)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert json.loads(sluice("connection", "list", "--json").stdout) == []
+
+
+def test_usage_errors_exit_2():
+    assert sluice("connection", "add", "--type", "nosuchtype").returncode == 2
+    assert sluice("connection", "frobnicate").returncode == 2
+    assert sluice("connection", "test").returncode == 2
+
+
+def test_unknown_connection_exits_1():
+    done = sluice("connection", "test", "nope")
+    assert (done.returncode, done.stderr.strip()) == (1, "sluice: No connection named 'nope'.")
+
+
+def test_types_json_is_the_registry():
+    types = json.loads(sluice("types", "--json").stdout)
+    assert len(types) == 24
+    pg = next(t for t in types if t["key"] == "postgresql")
+    assert pg["category"] == "relational" and pg["default_port"] == 5432
+    assert pg["driver"] == {"module": "psycopg2", "package": "psycopg2-binary", "installed": True}
+    assert {f["key"] for f in pg["fields"]} == {"host", "port", "database", "user", "password",
+                                                "sslmode"}
+
+
+def test_secret_backend_choice_and_vault(mariadb_db):
+    env = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    status = sluice("secrets", "status", "--json", env=env)
+    assert status.returncode == 1
+    assert json.loads(status.stdout)["usable"] is False
+    refused = add_maria(mariadb_db, env=env)
+    assert refused.returncode == 1 and "No secure OS keyring" in refused.stderr
+    assert json.loads(sluice("connection", "list", "--json").stdout) == []
+
+    assert sluice("secrets", "use", "vault", env=env).returncode == 0
+    vault_env = {**env, "SLUICE_VAULT_PASSWORD": "master-pw"}
+    saved = add_maria(mariadb_db, env=vault_env)
+    assert saved.returncode == 0, saved.stderr
+    vault = Path(os.environ["SLUICE_HOME"]) / "vault.json"
+    assert mariadb_db.password.encode() not in vault.read_bytes()
+    ok = sluice("connection", "test", "--all", "--json", env=vault_env)
+    assert json.loads(ok.stdout)[0]["result"]["status"] == "ok"
+    wrong = sluice("connection", "test", "--all", "--json",
+                   env={**env, "SLUICE_VAULT_PASSWORD": "nope"})
+    result = json.loads(wrong.stdout)[0]["result"]
+    assert (result["status"], result["message"]) == (
+        "error", "Secret unavailable: Wrong master password for the encrypted vault.")

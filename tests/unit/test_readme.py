@@ -1,0 +1,21 @@
+"""The README's type table is the registry's, so the docs cannot drift from the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.connectors.registry import CATEGORIES, TYPES
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_type_table_matches_the_registry():
+    rows = [line for line in README.read_text().splitlines() if line.startswith("| `")]
+    expected = [f"| `{t.key}` | {t.label} | {CATEGORIES[t.category]} | "
+                f"{t.default_port or '—'} | {t.driver.package} |" for t in TYPES]
+    assert rows[:len(expected)] == expected
+
+
+def test_readme_has_the_two_commands():
+    text = README.read_text()
+    assert "make run" in text and "make test" in text
