@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.connectors.base import Connector, Failed, Probe, TableInfo, first_line
-from app.connectors.nosql import google_credentials
+from app.connectors.google_auth import google_credentials
 
 
 class BigQueryConnector(Connector):

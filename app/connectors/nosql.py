@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, first_line
+from app.connectors.google_auth import google_credentials
 
 REDIS_SCAN_LIMIT = 100_000  # keys examined per listing before counts become estimates
 
@@ -184,63 +185,34 @@ class CassandraConnector(Connector):
             cluster.shutdown()
 
 
-def google_credentials(params: dict):
-    """Service-account key file when given, else application default credentials."""
-    from google.auth import default
-    from google.auth.exceptions import DefaultCredentialsError
-    from google.oauth2 import service_account
-
-    key_file = params.get("key_file")
-    if key_file:
-        from pathlib import Path
-
-        if not Path(key_file).expanduser().is_file():
-            raise Failed(f"Key file not found: {key_file}")
-        try:
-            return service_account.Credentials.from_service_account_file(
-                str(Path(key_file).expanduser()),
-                scopes=["https://www.googleapis.com/auth/cloud-platform"])
-        except (ValueError, KeyError) as exc:
-            raise Failed(f"{key_file} is not a service-account key file: {first_line(exc)}") \
-                from exc
-    try:
-        credentials, _ = default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
-    except DefaultCredentialsError as exc:
-        raise Failed("No Google credentials: choose a service-account key file, or run "
-                     "`gcloud auth application-default login`.") from exc
-    return credentials
-
-
 class FirestoreConnector(Connector):
-    def _client(self, probe: Probe):
+    def _collections(self, probe: Probe, count: bool) -> list[TableInfo]:
+        from google.api_core import exceptions
         from google.cloud import firestore
 
         probe.stage("authenticate")
-        return firestore.Client(project=self.params["project"],
-                                credentials=google_credentials(self.params),
-                                database=self.params.get("database") or "(default)")
-
-    def check(self, probe: Probe) -> tuple[str, str]:
-        from google.api_core import exceptions
-
-        client = self._client(probe)
+        client = firestore.Client(project=self.params["project"],
+                                  credentials=google_credentials(self.params),
+                                  database=self.params.get("database") or "(default)")
         probe.stage("catalogue")
         try:
-            names = [c.id for c in client.collections(timeout=probe.remaining())]
+            out = []
+            for coll in client.collections(timeout=probe.remaining()):
+                rows = None
+                if count:
+                    rows = int(coll.count().get(timeout=probe.remaining())[0][0].value)
+                out.append(TableInfo(coll.id, None, rows, rows is not None, None, "collection"))
+            return out
         except exceptions.GoogleAPICallError as exc:
             raise Failed(f"Firestore refused: {first_line(exc)}") from exc
+
+    def check(self, probe: Probe) -> tuple[str, str]:
+        names = self._collections(probe, count=False)
         return "Firestore", f"Connected to Firestore {self.params['project']}: " \
                             f"{len(names)} collections."
 
     def tables(self, probe: Probe) -> list[TableInfo]:
-        client = self._client(probe)
-        probe.stage("catalogue")
-        out = []
-        for coll in client.collections(timeout=probe.remaining()):
-            result = coll.count().get(timeout=probe.remaining())
-            out.append(TableInfo(coll.id, None, int(result[0][0].value), True, None,
-                                 "collection"))
-        return out
+        return self._collections(probe, count=True)
 
 
 class DynamoConnector(Connector):
@@ -281,7 +253,8 @@ class DynamoConnector(Connector):
         client = self._client(probe)
         probe.stage("catalogue")
         out = []
-        for page in client.get_paginator("list_tables").paginate():
+        pages = self._call(lambda: list(client.get_paginator("list_tables").paginate()))
+        for page in pages:
             for name in page["TableNames"]:
                 desc = self._call(client.describe_table, TableName=name)["Table"]
                 # ItemCount is refreshed by AWS about every six hours: an estimate.

@@ -122,6 +122,8 @@ FILE_ID = ("path",)
 _SSL = Field("sslmode", "SSL mode", kind="choice", default="prefer",
              choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"))
 _ENCODING = Field("encoding", "Encoding", default="utf-8")
+_KEY_FILE = Field("key_file", "Service-account key file", kind="path",
+                  help="Empty: application default credentials.")
 
 TYPES: tuple[ConnectionType, ...] = (
     ConnectionType("postgresql", "PostgreSQL", RELATIONAL, (*_host(5432), _SSL),
@@ -144,8 +146,7 @@ TYPES: tuple[ConnectionType, ...] = (
         "bigquery", "BigQuery", RELATIONAL,
         (Field("project", "Project", required=True),
          Field("dataset", "Dataset", required=True),
-         Field("key_file", "Service-account key file", kind="path",
-               help="Empty: application default credentials."),
+         _KEY_FILE,
          Field("location", "Location", placeholder="EU"),
          Field("endpoint", "API endpoint", help="Only for an emulator or private endpoint.")),
         Driver("google.cloud.bigquery", "google-cloud-bigquery"),
@@ -198,8 +199,7 @@ TYPES: tuple[ConnectionType, ...] = (
         "firestore", "Firestore", NOSQL,
         (Field("project", "Project", required=True),
          Field("database", "Database", default="(default)"),
-         Field("key_file", "Service-account key file", kind="path",
-               help="Empty: application default credentials.")),
+         _KEY_FILE),
         Driver("google.cloud.firestore", "google-cloud-firestore"),
         "app.connectors.nosql:FirestoreConnector", ("project", "database", "key_file"),
         name_hint="project"),

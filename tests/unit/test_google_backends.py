@@ -86,3 +86,13 @@ def test_bigquery_without_credentials_says_how_to_get_them(monkeypatch, tmp_path
     result = base.test_connection("bigquery", params, {}, timeout=20)
     assert result.status == base.FAILED
     assert "credentials" in result.message.lower()
+
+
+def test_bigquery_key_file_that_is_not_a_key_is_failed(tmp_path):
+    bad = tmp_path / "key.json"
+    bad.write_text('{"type": "service_account"}')
+    params, _, _ = registry.validate("bigquery", {"project": "acme", "dataset": "web",
+                                                  "key_file": str(bad)})
+    result = base.test_connection("bigquery", params, {})
+    assert result.status == base.FAILED
+    assert result.message.startswith(f"{bad} is not a service-account key file")
