@@ -2,25 +2,29 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# The app alone for `run`; the app plus test tools for `test`.
+$(VENV)/.app: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
 
-run: $(STAMP)
+$(VENV)/.test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.app
+
+run: $(VENV)/.app
 	$(PY) main.py
 
-test: $(STAMP)
+test: $(VENV)/.test
 	$(PY) -m ruff check app ui tests main.py
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(VENV)/.test
 	$(PY) -m ruff check app ui tests main.py
 
 clean:
