@@ -1,24 +1,218 @@
-"""The main window. The connections and jobs columns arrive with the GUI issues."""
+"""The main window: Connections on the left, ETL Jobs on the right, equal columns."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app import __version__, paths
+from app.connectors.base import TestResult
+from app.services import preferences
 from app.services.connections import ConnectionService
 from app.services.context import AppContext
+from app.services.errors import ConnectionInUse, NotFound, ServiceError
+from ui import dialogs, theme
+from ui.connection_model import ConnectionListModel
+from ui.connection_wizard import ConnectionWizard
+from ui.log_dialog import LogDialog
+from ui.panels import ConnectionsPanel, JobsPanel
+from ui.preferences_dialog import PreferencesDialog
+from ui.workers import Bridge
+
+
+def ui_settings() -> QSettings:
+    """Window geometry and splitter position, kept beside the store (so SLUICE_HOME moves it)."""
+    return QSettings(str(paths.data_dir() / "ui.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, test_on_start: bool = True) -> None:
         super().__init__()
         self.ctx = ctx
+        self.service = ConnectionService(ctx)
+        self.bridge = Bridge(self)
         self.setWindowTitle("Sluice")
-        self.resize(1100, 700)
-        count = len(ConnectionService(ctx).list())
-        self.summary = QLabel(
-            f"<h2>Sluice</h2><p>{count} saved connection{'s' if count != 1 else ''}.</p>"
-            "<p>Manage connections from the command line for now: "
-            "<code>python main.py connection --help</code></p>")
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(self.summary)
+        self.setWindowIcon(theme.icon("sluice.svg"))
+        self.setMinimumSize(860, 520)
+
+        self.model = ConnectionListModel(self)
+        self.connections = ConnectionsPanel(self.model)
+        self.jobs = JobsPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(12)
+        self.splitter.addWidget(self.connections)
+        self.splitter.addWidget(self.jobs)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        holder = QWidget()
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(12, 12, 12, 6)
+        box.addWidget(self.splitter)
+        self.setCentralWidget(holder)
+        self._menus()
+        self.statusBar().showMessage("Ready")
+
+        self.connections.add_requested.connect(self.new_connection)
+        self.connections.refresh_requested.connect(self.refresh)
+        self.connections.edit_requested.connect(self.edit_connection)
+        self.connections.delete_requested.connect(self.delete_connection)
+        self.bridge.busy_changed.connect(self.connections.set_busy)
+
+        self._restore_layout()
+        self.reload()
+        if test_on_start:
+            QTimer.singleShot(0, self.refresh)
+
+    # --- layout --------------------------------------------------------------------------
+
+    def _menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        new = QAction("New connection…", self, shortcut=QKeySequence.StandardKey.New)
+        new.triggered.connect(self.new_connection)
+        prefs = QAction("Preferences…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        prefs.triggered.connect(self.show_preferences)
+        quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addActions([new, prefs])
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        refresh = QAction("Test all connections", self, shortcut=QKeySequence.StandardKey.Refresh)
+        refresh.triggered.connect(self.refresh)
+        logs = QAction("Show logs", self)
+        logs.triggered.connect(self.show_logs)
+        view_menu.addActions([refresh, logs])
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("About Sluice", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    def _restore_layout(self) -> None:
+        settings = ui_settings()
+        geometry = settings.value("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1180, 740)
+        state = settings.value("window/splitter")
+        if state is None or not self.splitter.restoreState(state):
+            half = self.width() // 2
+            self.splitter.setSizes([half, half])
+
+    def _save_layout(self) -> None:
+        settings = ui_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.sync()
+
+    # --- connections -----------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.model.set_views(self.service.list())
+
+    def refresh(self) -> None:
+        """Test every connection in the background; each dot pulses until its result."""
+        for view in self.model.views():
+            self.test_one(view.id)
+
+    def test_one(self, conn_id: str) -> None:
+        self.model.set_testing(conn_id, True)
+        self.bridge.submit(self, self.service.test_saved, conn_id, cancellable=True,
+                           on_done=lambda result, cid=conn_id: self._tested(cid, result),
+                           on_error=lambda exc, cid=conn_id: self._test_failed(cid, exc))
+
+    def _tested(self, conn_id: str, result: TestResult) -> None:
+        self.model.set_testing(conn_id, False)
+        try:
+            self.model.update_view(self.service.get(conn_id))
+        except NotFound:
+            self.reload()
+
+    def _test_failed(self, conn_id: str, exc: BaseException) -> None:
+        self.model.set_testing(conn_id, False)
+        if isinstance(exc, NotFound):
+            self.reload()
+        else:
+            self.statusBar().showMessage(f"Could not test a connection: {exc}", 10_000)
+
+    def new_connection(self) -> None:
+        self._open_wizard(ConnectionWizard(self.service, self.bridge, parent=self))
+
+    def edit_connection(self, conn_id: str) -> None:
+        try:
+            view = self.service.get(conn_id)
+        except NotFound:
+            self.reload()
+            return
+        self._open_wizard(ConnectionWizard(self.service, self.bridge, editing=view, parent=self))
+
+    def _open_wizard(self, wizard: ConnectionWizard) -> None:
+        self.wizard = wizard
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.accepted.connect(lambda: self._saved(wizard))
+        wizard.open()
+
+    def _saved(self, wizard: ConnectionWizard) -> None:
+        saved = wizard.saved
+        self.reload()
+        if saved is not None:
+            self.statusBar().showMessage(f"Saved connection “{saved.name}”.", 8000)
+
+    def delete_connection(self, conn_id: str) -> None:
+        try:
+            view = self.service.get(conn_id)
+        except NotFound:
+            self.reload()
+            return
+        if view.used_by:
+            self.notice = dialogs.message(
+                self, "Connection in use", str(ConnectionInUse(view.name, view.used_by)))
+            return
+        self.notice = dialogs.confirm(
+            self, "Delete connection",
+            f"Delete the connection “{view.name}” and its saved password?",
+            "Delete", lambda: self._delete(view.id))
+
+    def _delete(self, conn_id: str) -> None:
+        try:
+            view = self.service.get(conn_id)
+            self.service.delete(conn_id)
+        except ServiceError as exc:
+            self.notice = dialogs.message(self, "Connection not deleted", str(exc))
+            return
+        self.reload()
+        self.statusBar().showMessage(f"Deleted connection “{view.name}”.", 8000)
+
+    # --- menus -------------------------------------------------------------------------
+
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.ctx, preferences.secret_note(self.ctx), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(
+            lambda: theme.apply(QApplication.instance(), preferences.load(self.ctx).theme))
+        self.preferences_dialog = dialog
+        dialog.open()
+
+    def show_logs(self) -> None:
+        self.log_dialog = LogDialog(self)
+        self.log_dialog.open()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About Sluice",
+            f"<h3>Sluice {__version__}</h3><p>Desktop ETL: connections tested live, tables "
+            f"moved safely.</p><p>Data: {paths.data_dir()}</p>")
+
+    # --- closing -----------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self._save_layout()
+        self.bridge.shutdown()
+        super().closeEvent(event)

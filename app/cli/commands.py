@@ -11,15 +11,11 @@ from typing import Any
 
 from app.connectors import registry
 from app.connectors.base import ListingError
+from app.logs import setup_logging
 from app.secrets import SecretError
+from app.services import preferences
 from app.services.connections import ConnectionService, Draft
-from app.services.context import (
-    GCP_ENDPOINT,
-    GCP_PROJECT,
-    SECRET_BACKEND,
-    AppContext,
-    open_app,
-)
+from app.services.context import GCP_PROJECT, SECRET_BACKEND, AppContext, open_app
 from app.services.errors import ServiceError, ValidationError
 from app.timefmt import ago
 
@@ -44,6 +40,7 @@ def _vault_password() -> str | None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    setup_logging()
     ctx = open_app(vault_password=_vault_password)
     try:
         if getattr(args, "action", None) in ("add", "edit", "status"):
@@ -205,19 +202,15 @@ def secrets_status(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def secrets_use(ctx: AppContext, args: argparse.Namespace) -> int:
-    if args.backend == "gcp" and not (args.project or ctx.store.get_setting(GCP_PROJECT)):
-        raise UserError("GCP Secret Manager needs --project.")
-    from app.services.context import build_secret_store
-
-    ctx.store.set_setting(SECRET_BACKEND, args.backend)
-    if args.project:
-        ctx.store.set_setting(GCP_PROJECT, args.project)
-    if args.endpoint:
-        ctx.store.set_setting(GCP_ENDPOINT, args.endpoint)
+    prefs = preferences.load(ctx)
+    prefs.secret_backend = args.backend
+    prefs.gcp_project = args.project or prefs.gcp_project
+    prefs.gcp_endpoint = args.endpoint or prefs.gcp_endpoint
+    preferences.save(ctx, prefs)
     print(f"New secrets go to: {args.backend}. Existing connections keep their secrets where "
           "they are.")
     try:
-        build_secret_store(ctx.store, _vault_password).check_writable()
+        ctx.secrets.check_writable()
     except SecretError as exc:
         print(f"sluice: warning: {exc}", file=sys.stderr)
     return 0

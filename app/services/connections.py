@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,8 @@ from app.services.errors import (
     ValidationError,
 )
 from app.store.models import Connection, Job, fold_name, new_id, utcnow
+
+log = logging.getLogger("sluice.connections")
 
 PROOF_MAX_AGE = timedelta(minutes=15)
 TEST_POOL_SIZE = 8
@@ -239,6 +242,7 @@ class ConnectionService:
             if row.secret_ref:
                 self.ctx.secrets.delete(row.secret_ref)
             raise
+        log.info("created connection %r (%s)", name, draft.type_key)
         return self.get(row.id)
 
     def update(self, conn_id: str, draft: Draft, proof: Proof | None) -> ConnectionView:
@@ -263,6 +267,7 @@ class ConnectionService:
                     row.secret_ref = None
             row.name, row.name_key, row.params = name, fold_name(name), params
             _record(row, proof.result)  # type: ignore[union-attr]
+        log.info("updated connection %r", name)
         return self.get(current.id)
 
     def delete(self, name_or_id: str) -> None:
@@ -274,6 +279,7 @@ class ConnectionService:
                 raise ConnectionInUse(row.name, view.used_by)
             ref = row.secret_ref
             s.delete(row)
+        log.info("deleted connection %r", view.name)
         if ref:
             # The row is gone; a secret that could not be removed is unreachable and harmless.
             with contextlib.suppress(SecretError):
@@ -302,6 +308,10 @@ class ConnectionService:
         if secrets is not None:
             result = base.test_connection(view.type_key, view.params, secrets,
                                           timeout or self.ctx.test_timeout, cancel)
+        if cancel is not None and cancel.is_set():
+            return result  # a cancelled test says nothing about the source: keep the last one
+        log.info("tested %r: %s (%s ms) %s", view.name, result.status, result.latency_ms,
+                 result.message)
         with self.ctx.store.session() as s:
             row = s.get(Connection, view.id)
             if row is not None:  # deleted while the test ran

@@ -22,6 +22,7 @@ TEST_TIMEOUT = "test_timeout"
 class AppContext:
     store: Store
     secrets: SecretStore
+    vault_password: Callable[[], str | None] | None = None
 
     @property
     def test_timeout(self) -> float:
@@ -51,4 +52,4 @@ def build_secret_store(store: Store, vault_password: Callable[[], str | None] | 
 def open_app(home: Path | None = None,
              vault_password: Callable[[], str | None] | None = None) -> AppContext:
     store = open_store(home / "sluice.db" if home else paths.store_path())
-    return AppContext(store, build_secret_store(store, vault_password))
+    return AppContext(store, build_secret_store(store, vault_password), vault_password)

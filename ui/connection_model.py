@@ -1,0 +1,77 @@
+"""The list model behind the connection cards: saved connections plus who is testing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from app.services.connections import ConnectionView
+
+ViewRole = Qt.ItemDataRole.UserRole + 1
+TestingRole = Qt.ItemDataRole.UserRole + 2
+FilterRole = Qt.ItemDataRole.UserRole + 3
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ConnectionListModel(QAbstractListModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._views: list[ConnectionView] = []
+        self._testing: set[str] = set()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+        return 0 if parent.isValid() else len(self._views)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        view = self._views[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return view.name
+        if role == ViewRole:
+            return view
+        if role == TestingRole:
+            return view.id in self._testing
+        if role == FilterRole:
+            return " ".join([view.name, view.type_label,
+                             *(str(v) for v in view.params.values())])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            message = view.last_test_message or "Not tested yet."
+            return f"<b>{_escape(view.name)}</b><br>{_escape(message)}"
+        return None
+
+    # --- changes ---------------------------------------------------------------------
+
+    def set_views(self, views: list[ConnectionView]) -> None:
+        self.beginResetModel()
+        self._views = list(views)
+        self._testing &= {v.id for v in views}
+        self.endResetModel()
+
+    def row_of(self, conn_id: str) -> int:
+        return next((i for i, v in enumerate(self._views) if v.id == conn_id), -1)
+
+    def update_view(self, view: ConnectionView) -> None:
+        row = self.row_of(view.id)
+        if row >= 0:
+            self._views[row] = view
+            self.dataChanged.emit(self.index(row), self.index(row))
+
+    def set_testing(self, conn_id: str, testing: bool) -> None:
+        (self._testing.add if testing else self._testing.discard)(conn_id)
+        row = self.row_of(conn_id)
+        if row >= 0:
+            self.dataChanged.emit(self.index(row), self.index(row), [TestingRole])
+
+    @property
+    def testing(self) -> bool:
+        return bool(self._testing)
+
+    def views(self) -> list[ConnectionView]:
+        return list(self._views)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,87 @@
+"""Preferences: where secrets go, how long a connection test may take, the theme."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import preferences
+from app.services.context import AppContext
+from app.services.errors import ValidationError
+from ui import dialogs
+
+BACKENDS = {"keyring": "OS keyring", "vault": "Encrypted local vault (master password)",
+            "gcp": "GCP Secret Manager"}
+THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, ctx: AppContext, keyring_note: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Preferences")
+        self.setMinimumWidth(520)
+        prefs = preferences.load(ctx)
+        form = QFormLayout()
+        self.backend = QComboBox()
+        for key, label in BACKENDS.items():
+            self.backend.addItem(label, key)
+        self.backend.setCurrentIndex(list(BACKENDS).index(prefs.secret_backend))
+        self.project = QLineEdit(prefs.gcp_project or "")
+        self.project.setPlaceholderText("GCP project id")
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(*preferences.TIMEOUT_RANGE)
+        self.timeout.setSuffix(" s")
+        self.timeout.setDecimals(0)
+        self.timeout.setValue(prefs.test_timeout)
+        self.theme = QComboBox()
+        for key, label in THEMES.items():
+            self.theme.addItem(label, key)
+        self.theme.setCurrentIndex(list(THEMES).index(prefs.theme))
+        form.addRow("Keep passwords in", self.backend)
+        form.addRow("GCP project", self.project)
+        self.note = QLabel(keyring_note or "")
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(keyring_note))
+        form.addRow("", self.note)
+        form.addRow("Connection test timeout", self.timeout)
+        form.addRow("Theme", self.theme)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._backend_changed()
+
+    def _backend_changed(self) -> None:
+        self.project.setEnabled(self.backend.currentData() == "gcp")
+
+    def chosen(self) -> preferences.Preferences:
+        prefs = preferences.load(self.ctx)
+        prefs.secret_backend = self.backend.currentData()
+        prefs.gcp_project = self.project.text().strip() or None
+        prefs.test_timeout = self.timeout.value()
+        prefs.theme = self.theme.currentData()
+        return prefs
+
+    def accept(self) -> None:
+        try:
+            preferences.save(self.ctx, self.chosen())
+        except ValidationError as exc:
+            self.error = dialogs.message(self, "Preferences not saved", str(exc))
+            return
+        super().accept()

@@ -1,0 +1,86 @@
+"""The look: palettes for light and dark, the style sheet, icons from resources/."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+LIGHT = {
+    "window": "#f3f5f8", "panel": "#ffffff", "card": "#ffffff", "input": "#ffffff",
+    "text": "#1d2633", "muted": "#667085", "border": "#dde2e8", "borderStrong": "#b9c1cc",
+    "hover": "#f0f4fa", "pressed": "#e3e9f2", "disabled": "#eef0f3", "disabledText": "#a3abb6",
+    "accent": "#1f5fbf", "accentHover": "#184f9f", "accentSoft": "#e8f0fc",
+    "cardBg": "#f7f9fc", "cardHover": "#eef3fa",
+    "green": "#1e7f45", "greenSoft": "#e6f4ec", "red": "#c2352f", "redSoft": "#fbeaea",
+    "amber": "#d99a00", "amberText": "#8a6100", "amberSoft": "#fdf5dd",
+}
+DARK = {
+    "window": "#15191f", "panel": "#1c2129", "card": "#232a33", "input": "#1a1f26",
+    "text": "#e6e9ee", "muted": "#9aa4b2", "border": "#323a46", "borderStrong": "#4a5563",
+    "hover": "#2a323d", "pressed": "#313a46", "disabled": "#22272e", "disabledText": "#5f6875",
+    "accent": "#3b7ddd", "accentHover": "#4a8bea", "accentSoft": "#1f2f47",
+    "cardBg": "#222831", "cardHover": "#29313c",
+    "green": "#4cc27a", "greenSoft": "#18301f", "red": "#ef6b63", "redSoft": "#3a1f1f",
+    "amber": "#f0b429", "amberText": "#f0c35a", "amberSoft": "#3a3018",
+}
+# Status dots: ok, failed, error, unknown, testing.
+DOT = {"ok": "#2e9d57", "failed": "#d64545", "error": "#e0a100", "unknown": "#9aa0a6",
+       "testing": "#2f7de1"}
+
+_current = dict(LIGHT)
+
+
+def colors() -> dict[str, str]:
+    """The palette in force (the delegate paints with it)."""
+    return _current
+
+
+def _is_dark(theme: str) -> bool:
+    if theme == "dark":
+        return True
+    if theme == "light":
+        return False
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply(app: QApplication, theme: str = "system") -> None:
+    """Apply the light, dark or system theme to the whole application."""
+    palette_values = DARK if _is_dark(theme) else LIGHT
+    _current.clear()
+    _current.update(palette_values)
+    app.setStyle("Fusion")
+    palette = QPalette()
+    for role, key in ((QPalette.ColorRole.Window, "window"), (QPalette.ColorRole.Base, "input"),
+                      (QPalette.ColorRole.Text, "text"), (QPalette.ColorRole.WindowText, "text"),
+                      (QPalette.ColorRole.Button, "card"), (QPalette.ColorRole.ButtonText, "text"),
+                      (QPalette.ColorRole.Highlight, "accent"),
+                      (QPalette.ColorRole.ToolTipBase, "card"),
+                      (QPalette.ColorRole.ToolTipText, "text"),
+                      (QPalette.ColorRole.PlaceholderText, "muted")):
+        palette.setColor(role, QColor(palette_values[key]))
+    app.setPalette(palette)
+    app.setStyleSheet(style_sheet(palette_values))
+
+
+def style_sheet(values: dict[str, str]) -> str:
+    template = (RESOURCES / "style.qss").read_text()
+    values = {**values, "icons": (RESOURCES / "icons").as_posix()}
+    return re.sub(r"@(\w+)", lambda m: values[m.group(1)], template)
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """An icon from resources/icons (e.g. "refresh.svg")."""
+    return QIcon(str(RESOURCES / "icons" / name))
+
+
+def type_icon(type_key: str) -> QIcon:
+    return icon(f"types/{type_key}.svg")
