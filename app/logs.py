@@ -19,6 +19,10 @@ def setup_logging(level: int = logging.INFO) -> Path:
     """Send the `sluice` loggers to a rotating file; idempotent. Returns the file's path."""
     path = log_path()
     logger = logging.getLogger("sluice")
+    for old in [h for h in logger.handlers if isinstance(h, logging.FileHandler)]:
+        if old.baseFilename != str(path):  # the data dir moved (SLUICE_HOME changed)
+            logger.removeHandler(old)
+            old.close()
     if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3,

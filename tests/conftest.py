@@ -13,6 +13,8 @@ import pytest
 
 TEST_KEYRING = "keyrings.alt.file.PlaintextKeyring"
 
+pytest_plugins = ["tests.server_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

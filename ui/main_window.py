@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         self.bridge = Bridge(self)
         self.setWindowTitle("Sluice")
         self.setWindowIcon(theme.icon("sluice.svg"))
-        self.setMinimumSize(860, 520)
+        self.setMinimumSize(720, 480)
 
         self.model = ConnectionListModel(self)
         self.connections = ConnectionsPanel(self.model)

@@ -1,25 +1,28 @@
-"""The main window opens on the user's store (empty on a first start)."""
+"""The main window's frame: start-up, menus, preferences, logs."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from ui.main_window import MainWindow
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from app.services import preferences
+from ui import theme
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_window_shows_the_connection_count(qtbot, ctx, tmp_path):
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    assert window.windowTitle() == "Sluice"
-    assert "0 saved connections." in window.summary.text()
-    assert not window.grab().isNull()
+def _action(window, text: str):
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            if action.text() == text:
+                return action
+    raise AssertionError(f"no menu item {text!r}")
 
 
 def test_smoke_start_exits_zero_and_creates_the_store(isolated_home):
@@ -28,3 +31,50 @@ def test_smoke_start_exits_zero_and_creates_the_store(isolated_home):
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert (isolated_home / "sluice.db").exists()
+
+
+def test_menus_offer_about_preferences_and_logs(make_window):
+    window = make_window()
+    for text in ("New connection…", "Preferences…", "Quit", "Test all connections",
+                 "Show logs", "About Sluice"):
+        assert _action(window, text).isEnabled()
+
+
+def test_preferences_change_timeout_and_theme(qtbot, make_window, ctx, qapp):
+    window = make_window()
+    _action(window, "Preferences…").trigger()
+    dialog = window.preferences_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.note.isVisible()  # the test keyring is not an encrypted OS keyring
+    assert "not an encrypted OS keyring" in dialog.note.text()
+    dialog.timeout.setValue(25)
+    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+    save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    prefs = preferences.load(ctx)
+    assert (prefs.test_timeout, prefs.theme) == (25, "dark")
+    assert ctx.test_timeout == 25
+    assert theme.colors()["window"] == theme.DARK["window"]
+    theme.apply(qapp, "light")
+
+
+def test_gcp_without_project_is_refused(qtbot, make_window, ctx):
+    window = make_window()
+    _action(window, "Preferences…").trigger()
+    dialog = window.preferences_dialog
+    dialog.backend.setCurrentIndex(dialog.backend.findData("gcp"))
+    assert dialog.project.isEnabled()
+    dialog.accept()
+    assert "GCP Secret Manager needs a project id." in dialog.error.text()
+    assert preferences.load(ctx).secret_backend == "keyring"
+
+
+def test_show_logs(qtbot, make_window):
+    from app.logs import setup_logging
+
+    setup_logging()
+    logging.getLogger("sluice.test").info("a line the user can read")
+    window = make_window()
+    _action(window, "Show logs").trigger()
+    assert "a line the user can read" in window.log_dialog.text.toPlainText()

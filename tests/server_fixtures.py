@@ -1,4 +1,4 @@
-"""Per-test databases and roles on the real PostgreSQL and MariaDB servers."""
+"""Per-test databases and roles on the real PostgreSQL, MariaDB and Redis servers."""
 
 from __future__ import annotations
 
