@@ -1,16 +1,14 @@
-"""Start the Qt application: open the metadata store, show the main window."""
+"""Start the Qt application: show the main window, then open the store behind it."""
 
 from __future__ import annotations
 
 import sys
+import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
-from app.logs import setup_logging
-from app.services import preferences
-from app.services.context import open_app
-from ui import theme
+from ui import settings, theme
 from ui.main_window import MainWindow
 
 
@@ -31,25 +29,40 @@ class VaultPassword:
 
 
 def run_gui(smoke: bool = False) -> int:
-    """Show the main window; with `smoke`, let the event loop turn once and exit 0."""
+    """Show the main window; with `smoke`, exit 0 once it is shown and filled.
+
+    The smoke run prints when the window was shown and when its list was loaded
+    (`shown_at=` / `loaded_at=`, seconds since the epoch) for bench/startup.py.
+    """
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Sluice")
     app.setOrganizationName("Sluice")
     app.setDesktopFileName("sluice")
-    setup_logging()
-    vault = VaultPassword()
-    ctx = open_app(vault_password=vault)  # creates or upgrades the store first
-    prefs = preferences.load(ctx)
-    theme.apply(app, prefs.theme)
+    theme.apply(app, settings.theme_name())
     app.setWindowIcon(theme.icon("sluice.svg"))
-    if prefs.secret_backend == "vault" and not smoke:
-        vault.ask()
-    window = MainWindow(ctx)
+    vault = VaultPassword()
+
+    def open_context():
+        from app.logs import setup_logging
+        from app.services import preferences
+        from app.services.context import open_app
+
+        setup_logging()
+        ctx = open_app(vault_password=vault)  # creates or upgrades the store first
+        if preferences.load(ctx).secret_backend == "vault" and not smoke:
+            vault.ask(window)
+        return ctx
+
+    window = MainWindow(open_context)
     window.show()
     if smoke:
-        QTimer.singleShot(0, window.close)
-        QTimer.singleShot(0, app.quit)
+        QTimer.singleShot(0, lambda: print(f"shown_at={time.time():.6f}", flush=True))
+        window.loaded.connect(lambda: print(f"loaded_at={time.time():.6f}", flush=True))
+        window.loaded.connect(window.close, type=Qt.ConnectionType.QueuedConnection)
+        window.loaded.connect(app.quit, type=Qt.ConnectionType.QueuedConnection)
+    QTimer.singleShot(0, window.load)
     try:
         return app.exec()
     finally:
-        ctx.close()
+        if window.ctx is not None:
+            window.ctx.close()

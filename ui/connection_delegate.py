@@ -6,15 +6,18 @@ Cards are painted, not widgets, so a thousand connections scroll as smoothly as 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from app.services.connections import ConnectionView
 from app.timefmt import ago
 from ui import theme
 from ui.connection_model import TestingRole, ViewRole
+
+if TYPE_CHECKING:  # the services import SQLAlchemy: not at window start-up
+    from app.services.connections import ConnectionView
 
 CARD_HEIGHT = 84
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.services.connections import ConnectionView
+if TYPE_CHECKING:  # the services import SQLAlchemy: not at window start-up
+    from app.services.connections import ConnectionView
+
 
 ViewRole = Qt.ItemDataRole.UserRole + 1
 TestingRole = Qt.ItemDataRole.UserRole + 2

@@ -314,6 +314,7 @@ class ConnectionWizard(QWizard):
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Save connection")
+        self.button(QWizard.WizardButton.FinishButton).setObjectName("primary")
         self.setFixedSize(WIZARD_SIZE)
         self.type_page = TypePage()
         self.details = DetailsPage(service, bridge, editing)

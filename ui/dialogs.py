@@ -7,10 +7,13 @@ app keeps running and ESC closes them.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.services.connections import ConnectionView
+if TYPE_CHECKING:  # the services import SQLAlchemy: not at window start-up
+    from app.services.connections import ConnectionView
+
 
 
 def message(parent: QWidget, title: str, text: str, details: str = "",

@@ -1,8 +1,15 @@
-"""The main window: Connections on the left, ETL Jobs on the right, equal columns."""
+"""The main window: Connections on the left, ETL Jobs on the right, equal columns.
+
+The window is built and shown before the metadata store is opened (`load`), so it
+appears as fast as a bare window; SQLAlchemy and the services load right after.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,30 +21,34 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.connectors.base import TestResult
-from app.services import preferences
-from app.services.connections import ConnectionService
-from app.services.context import AppContext
 from app.services.errors import ConnectionInUse, NotFound, ServiceError
-from ui import dialogs, theme
+from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
-from ui.connection_wizard import ConnectionWizard
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
-from ui.preferences_dialog import PreferencesDialog
 from ui.workers import Bridge
 
-
-def ui_settings() -> QSettings:
-    """Window geometry and splitter position, kept beside the store (so SLUICE_HOME moves it)."""
-    return QSettings(str(paths.data_dir() / "ui.ini"), QSettings.Format.IniFormat)
+if TYPE_CHECKING:
+    from app.connectors.base import TestResult
+    from app.services.connections import ConnectionService
+    from app.services.context import AppContext
+    from ui.connection_wizard import ConnectionWizard
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, test_on_start: bool = True) -> None:
+    """Signals:
+        loaded(): the store is open and the connection list is filled.
+    """
+
+    loaded = Signal()
+
+    def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True
+                 ) -> None:
         super().__init__()
-        self.ctx = ctx
-        self.service = ConnectionService(ctx)
+        self._open_context = open_context
+        self.test_on_start = test_on_start
+        self.ctx: AppContext | None = None
+        self.service: ConnectionService | None = None
         self.bridge = Bridge(self)
         self.setWindowTitle("Sluice")
         self.setWindowIcon(theme.icon("sluice.svg"))
@@ -68,9 +79,18 @@ class MainWindow(QMainWindow):
         self.bridge.busy_changed.connect(self.connections.set_busy)
 
         self._restore_layout()
+
+    def load(self) -> None:
+        """Open the store, list the connections, and (by default) start testing them."""
+        from app.services.connections import ConnectionService
+
+        self.ctx = self._open_context()
+        self.service = ConnectionService(self.ctx)
         self.reload()
-        if test_on_start:
-            QTimer.singleShot(0, self.refresh)
+        self.connections.set_loaded()
+        self.loaded.emit()
+        if self.test_on_start:
+            self.refresh()
 
     # --- layout --------------------------------------------------------------------------
 
@@ -97,20 +117,20 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     def _restore_layout(self) -> None:
-        settings = ui_settings()
-        geometry = settings.value("window/geometry")
+        stored = settings.ui_settings()
+        geometry = stored.value("window/geometry")
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1180, 740)
-        state = settings.value("window/splitter")
+        state = stored.value("window/splitter")
         if state is None or not self.splitter.restoreState(state):
             half = self.width() // 2
             self.splitter.setSizes([half, half])
 
     def _save_layout(self) -> None:
-        settings = ui_settings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/splitter", self.splitter.saveState())
-        settings.sync()
+        stored = settings.ui_settings()
+        stored.setValue("window/geometry", self.saveGeometry())
+        stored.setValue("window/splitter", self.splitter.saveState())
+        stored.sync()
 
     # --- connections -----------------------------------------------------------------
 
@@ -143,6 +163,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Could not test a connection: {exc}", 10_000)
 
     def new_connection(self) -> None:
+        if self.service is None:  # still loading
+            return
+        from ui.connection_wizard import ConnectionWizard
+
         self._open_wizard(ConnectionWizard(self.service, self.bridge, parent=self))
 
     def edit_connection(self, conn_id: str) -> None:
@@ -151,6 +175,8 @@ class MainWindow(QMainWindow):
         except NotFound:
             self.reload()
             return
+        from ui.connection_wizard import ConnectionWizard
+
         self._open_wizard(ConnectionWizard(self.service, self.bridge, editing=view, parent=self))
 
     def _open_wizard(self, wizard: ConnectionWizard) -> None:
@@ -193,10 +219,13 @@ class MainWindow(QMainWindow):
     # --- menus -------------------------------------------------------------------------
 
     def show_preferences(self) -> None:
+        from app.services import preferences
+        from ui.preferences_dialog import PreferencesDialog
+
         dialog = PreferencesDialog(self.ctx, preferences.secret_note(self.ctx), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
-            lambda: theme.apply(QApplication.instance(), preferences.load(self.ctx).theme))
+            lambda: theme.apply(QApplication.instance(), settings.theme_name()))
         self.preferences_dialog = dialog
         dialog.open()
 

@@ -117,7 +117,9 @@ class ConnectionsPanel(QFrame):
         self.no_matches.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.stack = QStackedWidget()
         self.empty = _empty_state(EMPTY_CONNECTIONS, create)
-        for page in (self.view, self.empty, self.no_matches):
+        self.loading = _empty_state("Loading connections…")
+        self.loaded = False
+        for page in (self.view, self.empty, self.no_matches, self.loading):
             self.stack.addWidget(page)
         layout.addWidget(self.stack, 1)
 
@@ -140,7 +142,18 @@ class ConnectionsPanel(QFrame):
         self.proxy.setFilterFixedString(text.strip())
         self._update_state()
 
+    def set_loaded(self) -> None:
+        self.loaded = True
+        self.add_button.setEnabled(True)
+        self._update_state()
+
     def _update_state(self) -> None:
+        if not self.loaded:
+            self.stack.setCurrentWidget(self.loading)
+            self.filter.setEnabled(False)
+            self.add_button.setEnabled(False)
+            self.refresh_button.setEnabled(False)
+            return
         if self.model.rowCount() == 0:
             self.stack.setCurrentWidget(self.empty)
             self.filter.setEnabled(False)

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
 from app.services import preferences
 from app.services.context import AppContext
 from app.services.errors import ValidationError
-from ui import dialogs
+from ui import dialogs, settings
+from ui.settings import THEMES
 
 BACKENDS = {"keyring": "OS keyring", "vault": "Encrypted local vault (master password)",
             "gcp": "GCP Secret Manager"}
-THEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 
 class PreferencesDialog(QDialog):
@@ -48,7 +48,7 @@ class PreferencesDialog(QDialog):
         self.theme = QComboBox()
         for key, label in THEMES.items():
             self.theme.addItem(label, key)
-        self.theme.setCurrentIndex(list(THEMES).index(prefs.theme))
+        self.theme.setCurrentIndex(list(THEMES).index(settings.theme_name()))
         form.addRow("Keep passwords in", self.backend)
         form.addRow("GCP project", self.project)
         self.note = QLabel(keyring_note or "")
@@ -75,7 +75,6 @@ class PreferencesDialog(QDialog):
         prefs.secret_backend = self.backend.currentData()
         prefs.gcp_project = self.project.text().strip() or None
         prefs.test_timeout = self.timeout.value()
-        prefs.theme = self.theme.currentData()
         return prefs
 
     def accept(self) -> None:
@@ -84,4 +83,5 @@ class PreferencesDialog(QDialog):
         except ValidationError as exc:
             self.error = dialogs.message(self, "Preferences not saved", str(exc))
             return
+        settings.set_theme_name(self.theme.currentData())
         super().accept()

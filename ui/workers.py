@@ -27,6 +27,9 @@ class Task:
 class _Runnable(QRunnable):
     def __init__(self, bridge: Bridge, key: int, fn: Callable[[], Any]) -> None:
         super().__init__()
+        # Python owns the runnable (the bridge keeps it until its result is delivered):
+        # letting the pool delete a Python-made QRunnable has crashed PySide at exit.
+        self.setAutoDelete(False)
         self.bridge, self.key, self.fn = bridge, key, fn
 
     def run(self) -> None:
@@ -55,6 +58,7 @@ class Bridge(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._pending: dict[int, tuple[Task, QObject, Callable, Callable | None]] = {}
+        self._runnables: dict[int, _Runnable] = {}
         self._next = 0
         self.finished.connect(self._deliver)
 
@@ -68,13 +72,15 @@ class Bridge(QObject):
         self._next += 1
         key = self._next
         self._pending[key] = (task, owner, on_done, on_error)
-        self.pool.start(_Runnable(self, key, lambda: fn(*args, **kwargs)))
+        self._runnables[key] = _Runnable(self, key, lambda: fn(*args, **kwargs))
+        self.pool.start(self._runnables[key])
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
         return task
 
     def _deliver(self, key: int, outcome: tuple[bool, Any]) -> None:
         task, owner, on_done, on_error = self._pending.pop(key)
+        self._runnables.pop(key, None)
         task.done = True
         if not self._pending:
             self.busy_changed.emit(False)

@@ -49,10 +49,11 @@ class KeyringStatus:
         found = "none" if not self.usable else f"{self.name}, which is not secure"
         return (
             f"No secure OS keyring is available on this machine (found: {found}). "
-            "Sluice will not store passwords in plain text. Choose instead: the encrypted "
-            "local vault (`python main.py secrets use vault`, unlocked by a master password), "
-            "GCP Secret Manager (`python main.py secrets use gcp --project PROJECT`), or "
-            "select a keyring explicitly with PYTHON_KEYRING_BACKEND."
+            "Sluice will not store passwords in plain text. Choose instead, in Preferences: "
+            "the encrypted local vault (unlocked by a master password) or GCP Secret Manager; "
+            "from the command line: `python main.py secrets use vault` or "
+            "`python main.py secrets use gcp --project PROJECT`. Or select a keyring "
+            "explicitly with PYTHON_KEYRING_BACKEND."
         )
 
 

@@ -109,15 +109,28 @@ class ConnectionService:
 
     # --- reading ---------------------------------------------------------------------
 
-    def _view(self, session: Any, row: Connection) -> ConnectionView:
-        jobs = session.scalars(select(Job.name).where(or_(
-            Job.source_connection_id == row.id, Job.destination_connection_id == row.id
-        )).order_by(Job.name)).all()
+    @staticmethod
+    def _jobs_by_connection(session: Any, conn_id: str | None = None) -> dict[str, list[str]]:
+        """Job names per connection id (as source or destination), in one query."""
+        query = select(Job.name, Job.source_connection_id, Job.destination_connection_id)
+        if conn_id is not None:
+            query = query.where(or_(Job.source_connection_id == conn_id,
+                                    Job.destination_connection_id == conn_id))
+        users: dict[str, list[str]] = {}
+        for name, source, destination in session.execute(query.order_by(Job.name)):
+            for cid in {source, destination} - {None}:
+                users.setdefault(cid, []).append(name)
+        return users
+
+    def _view(self, session: Any, row: Connection,
+              users: dict[str, list[str]] | None = None) -> ConnectionView:
+        if users is None:
+            users = self._jobs_by_connection(session, row.id)
         return ConnectionView(
             row.id, row.name, row.type_key, dict(row.params), row.secret_ref is not None,
             row.last_test_status, row.last_test_at, row.last_test_message,
             row.last_test_version, row.last_test_latency_ms, row.last_used_at,
-            row.created_at, row.updated_at, list(jobs),
+            row.created_at, row.updated_at, users.get(row.id, []),
         )
 
     def _row(self, session: Any, name_or_id: str) -> Connection:
@@ -130,7 +143,8 @@ class ConnectionService:
     def list(self) -> list[ConnectionView]:
         with self.ctx.store.session() as s:
             rows = s.scalars(select(Connection).order_by(func.lower(Connection.name))).all()
-            return [self._view(s, r) for r in rows]
+            users = self._jobs_by_connection(s)
+            return [self._view(s, r, users) for r in rows]
 
     def get(self, name_or_id: str) -> ConnectionView:
         with self.ctx.store.session() as s:

@@ -1,4 +1,7 @@
-"""User preferences kept in the metadata store: secret backend, test timeout, theme."""
+"""User preferences kept in the metadata store: secret backend and test timeout.
+
+(The theme is the GUI's own affair and lives with its window settings.)
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ from app.services.context import (
 )
 from app.services.errors import ValidationError
 
-THEME = "theme"
-THEMES = ("system", "light", "dark")
 WRITABLE_BACKENDS = ("keyring", "vault", "gcp")
 TIMEOUT_RANGE = (1.0, 300.0)
 
@@ -26,13 +27,12 @@ class Preferences:
     gcp_project: str | None = None
     gcp_endpoint: str | None = None
     test_timeout: float = 10.0
-    theme: str = "system"
 
 
 def load(ctx: AppContext) -> Preferences:
     get = ctx.store.get_setting
     return Preferences(get(SECRET_BACKEND, "keyring"), get(GCP_PROJECT), get(GCP_ENDPOINT),
-                       float(get(TEST_TIMEOUT, 10.0)), get(THEME, "system"))
+                       float(get(TEST_TIMEOUT, 10.0)))
 
 
 def save(ctx: AppContext, prefs: Preferences) -> None:
@@ -45,12 +45,9 @@ def save(ctx: AppContext, prefs: Preferences) -> None:
     low, high = TIMEOUT_RANGE
     if not low <= prefs.test_timeout <= high:
         errors["test_timeout"] = f"Test timeout must be between {low:g} and {high:g} seconds."
-    if prefs.theme not in THEMES:
-        errors["theme"] = f"Theme must be one of {', '.join(THEMES)}."
     if errors:
         raise ValidationError(errors)
-    values = {SECRET_BACKEND: prefs.secret_backend, TEST_TIMEOUT: prefs.test_timeout,
-              THEME: prefs.theme}
+    values = {SECRET_BACKEND: prefs.secret_backend, TEST_TIMEOUT: prefs.test_timeout}
     if prefs.gcp_project:
         values[GCP_PROJECT] = prefs.gcp_project.strip()
     if prefs.gcp_endpoint:

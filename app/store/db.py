@@ -14,6 +14,9 @@ from app import paths
 from app.store.models import Setting
 
 BUSY_TIMEOUT_MS = 5000
+# The newest migration. A store already there opens without importing Alembic (start-up
+# time); a test keeps this equal to the head of migrations/versions.
+HEAD_REVISION = "0002"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -78,8 +81,19 @@ class Store:
         self.engine.dispose()
 
 
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        has_table = conn.exec_driver_sql(
+            "select 1 from sqlite_master where type = 'table' and name = 'alembic_version'"
+        ).first()
+        if not has_table:
+            return None
+        return conn.exec_driver_sql("select version_num from alembic_version").scalar()
+
+
 def open_store(path: Path | None = None) -> Store:
     """Open (creating or upgrading as needed) the store at `path` or the default location."""
     store = Store(path or paths.store_path())
-    migrate(store.engine)
+    if current_revision(store.engine) != HEAD_REVISION:
+        migrate(store.engine)
     return store

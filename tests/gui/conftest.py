@@ -20,10 +20,12 @@ def make_window(qtbot, ctx):
     windows = []
 
     def make(test_on_start: bool = False) -> MainWindow:
-        window = MainWindow(ctx, test_on_start=test_on_start)
+        window = MainWindow(lambda: ctx, test_on_start=test_on_start)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
+        with qtbot.waitSignal(window.loaded):
+            window.load()
         windows.append(window)
         return window
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app.services import preferences
-from ui import theme
+from ui import settings, theme
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +31,8 @@ def test_smoke_start_exits_zero_and_creates_the_store(isolated_home):
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert (isolated_home / "sluice.db").exists()
+    shown, loaded = (float(line.split("=")[1]) for line in done.stdout.split())
+    assert shown <= loaded
 
 
 def test_menus_offer_about_preferences_and_logs(make_window):
@@ -52,9 +54,9 @@ def test_preferences_change_timeout_and_theme(qtbot, make_window, ctx, qapp):
     save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
     qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    prefs = preferences.load(ctx)
-    assert (prefs.test_timeout, prefs.theme) == (25, "dark")
+    assert preferences.load(ctx).test_timeout == 25
     assert ctx.test_timeout == 25
+    assert settings.theme_name() == "dark"
     assert theme.colors()["window"] == theme.DARK["window"]
     theme.apply(qapp, "light")
 

@@ -76,3 +76,14 @@ def test_opening_twice_is_idempotent(isolated_home):
     assert store.get_setting("test_timeout") == 7
     assert store.get_setting("missing", "fallback") == "fallback"
     store.close()
+
+
+def test_head_revision_constant_is_the_newest_migration(isolated_home):
+    from alembic.script import ScriptDirectory
+
+    from app.store.db import HEAD_REVISION, alembic_config
+
+    store = open_store()
+    assert ScriptDirectory.from_config(alembic_config(store.engine)).get_current_head() \
+        == HEAD_REVISION
+    store.close()
