@@ -21,11 +21,11 @@ run: $(VENV)/.app
 	$(PY) main.py
 
 test: $(VENV)/.test
-	$(PY) -m ruff check app ui tests main.py
+	$(PY) -m ruff check app ui tests main.py bench
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(VENV)/.test
-	$(PY) -m ruff check app ui tests main.py
+	$(PY) -m ruff check app ui tests main.py bench
 
 clean:
 	rm -rf $(VENV) build *.egg-info
