@@ -14,6 +14,11 @@ from pathlib import Path
 from app.connectors.base import Connector, Failed, Probe, TableInfo, first_line
 from app.connectors.embedded import existing_path
 
+EXTENSIONS = {
+    "csv": (".csv", ".tsv"), "json": (".json", ".jsonl", ".ndjson"),
+    "parquet": (".parquet", ".pq"), "avro": (".avro",), "excel": (".xlsx", ".xlsm"),
+    "text": (".txt", ".log", ".text"),
+}
 EXACT_BELOW_BYTES = 256 * 1024 * 1024  # count every row of files up to this size
 SAMPLE_BYTES = 4 * 1024 * 1024
 
@@ -46,11 +51,8 @@ class FileConnector(Connector):
         path = existing_path(self.params)
         if path.is_file():
             return [path]
-        found = sorted(p for p in path.iterdir()
-                       if p.is_file() and p.name.lower().endswith(self.extensions))
-        if not found:
-            raise Failed(f"No {self.ctype.label} files ({', '.join(self.extensions)}) in {path}.")
-        return found
+        return sorted(p for p in path.iterdir()
+                      if p.is_file() and p.name.lower().endswith(self.extensions))
 
     def head(self, path: Path) -> None:
         """Parse the start of `path`; raise on a file that is not of this format."""
@@ -62,6 +64,10 @@ class FileConnector(Connector):
     def check(self, probe: Probe) -> tuple[str, str]:
         files = self.files(probe)
         probe.stage("catalogue")
+        if not files:
+            # An empty folder is a fine destination; as a source it simply has no tables.
+            return self.version(), (f"Empty folder: no {self.ctype.label} files "
+                                    f"({', '.join(self.extensions)}) yet.")
         try:
             self.head(files[0])
         except Failed:
@@ -90,7 +96,7 @@ class FileConnector(Connector):
 
 
 class CsvConnector(FileConnector):
-    extensions = (".csv", ".tsv")
+    extensions = EXTENSIONS["csv"]
 
     def _options(self):
         from pyarrow import csv
@@ -123,7 +129,7 @@ class CsvConnector(FileConnector):
 
 
 class JsonConnector(FileConnector):
-    extensions = (".json", ".jsonl", ".ndjson")
+    extensions = EXTENSIONS["json"]
 
     def _layout(self, path: Path) -> str:
         layout = self.params.get("layout", "auto")
@@ -157,7 +163,7 @@ class JsonConnector(FileConnector):
 
 
 class ParquetConnector(FileConnector):
-    extensions = (".parquet", ".pq")
+    extensions = EXTENSIONS["parquet"]
 
     def head(self, path: Path) -> None:
         import pyarrow.parquet as pq
@@ -171,7 +177,7 @@ class ParquetConnector(FileConnector):
 
 
 class AvroConnector(FileConnector):
-    extensions = (".avro",)
+    extensions = EXTENSIONS["avro"]
 
     def version(self) -> str:
         import fastavro
@@ -192,7 +198,7 @@ class AvroConnector(FileConnector):
 
 
 class ExcelConnector(FileConnector):
-    extensions = (".xlsx", ".xlsm")
+    extensions = EXTENSIONS["excel"]
 
     def version(self) -> str:
         import openpyxl
@@ -225,7 +231,7 @@ class ExcelConnector(FileConnector):
 
 
 class TextConnector(FileConnector):
-    extensions = (".txt", ".log", ".text")
+    extensions = EXTENSIONS["text"]
 
     def head(self, path: Path) -> None:
         with path.open(encoding=self.params.get("encoding") or "utf-8") as fh:

@@ -305,7 +305,8 @@ class ConnectionService:
 
     # --- live use of saved connections -------------------------------------------
 
-    def _load(self, name_or_id: str) -> tuple[ConnectionView, dict]:
+    def load_with_secrets(self, name_or_id: str) -> tuple[ConnectionView, dict]:
+        """The connection and its secrets, for the engine (never for display)."""
         view = self.get(name_or_id)
         with self.ctx.store.session() as s:
             ref = self._row(s, view.id).secret_ref
@@ -315,7 +316,7 @@ class ConnectionService:
                    timeout: float | None = None) -> TestResult:
         """Test a saved connection and record the outcome (status, time, message)."""
         try:
-            view, secrets = self._load(name_or_id)
+            view, secrets = self.load_with_secrets(name_or_id)
         except SecretError as exc:
             view, secrets = self.get(name_or_id), None
             result = TestResult(ERROR, f"Secret unavailable: {exc}")
@@ -345,7 +346,7 @@ class ConnectionService:
 
     def tables(self, name_or_id: str, cancel: threading.Event | None = None) -> list[TableInfo]:
         """List a saved connection's tables live (raises base.ListingError on failure)."""
-        view, secrets = self._load(name_or_id)
+        view, secrets = self.load_with_secrets(name_or_id)
         tables = base.list_tables(view.type_key, view.params, secrets, cancel=cancel)
         self.mark_used(view.id)
         return tables

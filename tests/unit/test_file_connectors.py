@@ -129,8 +129,9 @@ def test_wrong_format_is_failed_with_the_file_named(tmp_path, type_key, name):
     assert name in result.message
 
 
-def test_folder_without_matching_files(tmp_path):
+def test_folder_without_matching_files_is_an_empty_source(tmp_path):
     (tmp_path / "a.txt").write_text("x")
-    result, _ = _run("parquet", path=str(tmp_path))
-    assert result.status == base.FAILED
-    assert result.message.startswith("No Parquet files (.parquet, .pq) in")
+    result, params = _run("parquet", path=str(tmp_path))
+    assert result.status == base.OK  # usable as a destination folder
+    assert result.message == "Empty folder: no Parquet files (.parquet, .pq) yet."
+    assert _tables("parquet", params) == {}

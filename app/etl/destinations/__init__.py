@@ -1,0 +1,82 @@
+"""Destinations: where batches land, with the sync-mode guarantees.
+
+Every SQL destination loads into a staging table first and touches the target only in a
+final short transaction (swap for replace, insert for append, delete + insert for merge),
+together with the incremental state row. A failed, cancelled or killed run therefore
+leaves the target exactly as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import pyarrow as pa
+
+MODES = ("replace", "append", "incremental", "merge")
+STATE_TABLE = "_sluice_state"
+STAGE_PREFIX = "_sluice_stage_"
+
+
+@dataclass
+class Target:
+    table: str
+    schema: str | None
+    mode: str
+    primary_key: list[str] = field(default_factory=list)
+    state_key: str = ""
+
+    @property
+    def upsert(self) -> bool:
+        """Rows replace earlier rows with the same key (merge, or incremental with a key)."""
+        return self.mode == "merge" or (self.mode == "incremental" and bool(self.primary_key))
+
+
+class Load(Protocol):
+    def write(self, batch: pa.RecordBatch) -> None: ...
+    def commit(self, state: dict | None) -> None: ...
+    def abort(self) -> None: ...
+
+
+class Destination(Protocol):
+    default_schema: str | None
+
+    def read_state(self, key: str) -> dict | None: ...
+    def begin(self, target: Target, schema: pa.Schema, run_id: str) -> Load: ...
+    def close(self) -> None: ...
+
+
+def open_destination(type_key: str | None, params: dict, secrets: dict) -> Destination:
+    """The destination for a connection type; None means the local warehouse."""
+    from app.etl.errors import RunError
+
+    if type_key is None:
+        from app import paths
+        from app.etl.destinations.duck import DuckDbDestination
+
+        return DuckDbDestination(paths.warehouse_path())
+    if type_key == "duckdb":
+        from app.etl.destinations.duck import DuckDbDestination
+
+        return DuckDbDestination(params["path"])
+    if type_key == "postgresql":
+        from app.etl.destinations.postgres import PostgresDestination
+
+        return PostgresDestination(params, secrets)
+    if type_key in ("mysql", "mariadb"):
+        from app.etl.destinations.mysql import MySqlDestination
+
+        return MySqlDestination(params, secrets)
+    if type_key == "sqlite":
+        from app.etl.destinations.sqlite import SqliteDestination
+
+        return SqliteDestination(params["path"])
+    if type_key in ("parquet", "csv", "json"):
+        from app.etl.destinations.files import FolderDestination
+
+        return FolderDestination(type_key, params)
+    raise RunError(f"Sluice cannot write to {type_key} connections yet.")
+
+
+WRITABLE = ("duckdb", "postgresql", "mysql", "mariadb", "sqlite", "parquet", "csv", "json")
+FILE_MODES = ("replace",)

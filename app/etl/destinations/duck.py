@@ -1,0 +1,65 @@
+"""DuckDB files as destinations, the local warehouse among them (Arrow scans, one transaction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from app.etl.destinations.sql import SqlDestination
+from app.etl.errors import RunError
+
+
+class DuckDbDestination(SqlDestination):
+    dialect = "duckdb"
+    default_schema = "main"
+    placeholder = "?"
+
+    def __init__(self, path: str | Path) -> None:
+        import duckdb
+
+        self.path = Path(path).expanduser()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = duckdb.connect(str(self.path))
+        except (OSError, duckdb.Error) as exc:
+            raise RunError(f"Cannot open the DuckDB file {self.path}: {exc}") from exc
+
+    def execute(self, sql: str, params=None) -> list[tuple]:
+        return self.conn.execute(sql, params or []).fetchall()
+
+    def begin_tx(self) -> None:
+        self.conn.begin()
+
+    def commit_tx(self) -> None:
+        self.conn.commit()
+
+    def rollback_tx(self) -> None:
+        self.conn.rollback()
+
+    def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
+        rows = self.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema or self.default_schema, table])
+        return dict(rows) if rows else None
+
+    def table_names(self, schema: str | None) -> list[str]:
+        return [r[0] for r in self.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [schema or self.default_schema])]
+
+    def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
+        self.conn.register("sluice_batch", batch)
+        try:
+            self.conn.execute(f"INSERT INTO {relation} SELECT * FROM sluice_batch")
+        finally:
+            self.conn.unregister("sluice_batch")
+
+    def begin(self, target, schema, run_id):
+        if target.schema and target.schema != self.default_schema:
+            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(target.schema)}")
+        return super().begin(target, schema, run_id)
+
+    def close(self) -> None:
+        self.conn.close()

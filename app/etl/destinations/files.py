@@ -1,0 +1,94 @@
+"""A folder of Parquet, CSV or JSON-lines files as a destination: one file per table.
+
+A run writes a hidden temporary file beside the target and renames it over the target
+when it is complete (an atomic replace), so readers see the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from app.etl.destinations import FILE_MODES, Target
+from app.etl.errors import RunError
+
+SUFFIX = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
+STATE_FILE = "_sluice_state.json"
+
+
+def file_name(table: str) -> str:
+    return table.replace("/", "_").replace("\\", "_").replace("\0", "_").lstrip(".") or "_"
+
+
+class FolderDestination:
+    default_schema = None
+
+    def __init__(self, type_key: str, params: dict) -> None:
+        self.kind = type_key
+        self.folder = Path(str(params["path"])).expanduser()
+        if not self.folder.is_dir():
+            raise RunError(f"Destination folder not found: {self.folder}")
+
+    def read_state(self, key: str) -> dict | None:
+        path = self.folder / STATE_FILE
+        return json.loads(path.read_text()).get(key) if path.exists() else None
+
+    def begin(self, target: Target, schema: pa.Schema, run_id: str) -> FileLoad:
+        if target.mode not in FILE_MODES:
+            raise RunError(f"{self.kind} folders take replace mode only, not {target.mode}.")
+        final = self.folder / (file_name(target.table) + SUFFIX[self.kind])
+        return FileLoad(self.kind, final, schema, run_id)
+
+    def close(self) -> None:
+        pass
+
+
+class FileLoad:
+    def __init__(self, kind: str, final: Path, schema: pa.Schema, run_id: str) -> None:
+        self.kind, self.final, self.schema = kind, final, schema
+        self.tmp = final.with_name(f".{final.name}.{run_id[:12]}.tmp")
+        try:
+            if kind == "parquet":
+                import pyarrow.parquet as pq
+
+                self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+            elif kind == "csv":
+                from pyarrow import csv
+
+                self.writer = csv.CSVWriter(str(self.tmp), schema)
+            else:
+                self.writer = self.tmp.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise RunError(f"Cannot write to {final.parent}: {exc.strerror or exc}") from exc
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        try:
+            if self.kind == "json":
+                for row in batch.to_pylist():
+                    self.writer.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+            else:
+                self.writer.write_batch(batch)
+        except OSError as exc:
+            raise RunError(f"Cannot write to {self.final.parent}: {exc.strerror or exc}") \
+                from exc
+
+    def commit(self, state: dict | None) -> None:
+        try:
+            self.writer.close()
+            with self.tmp.open("rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(self.tmp, self.final)
+        except OSError as exc:
+            self.abort()
+            raise RunError(f"Cannot write to {self.final.parent}: {exc.strerror or exc}") \
+                from exc
+
+    def abort(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.tmp.unlink()

@@ -1,0 +1,214 @@
+"""The staging-table protocol shared by every SQL destination."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from app.etl import types
+from app.etl.destinations import STAGE_PREFIX, STATE_TABLE, Target
+from app.etl.errors import RunError
+
+
+def stage_name(table: str, run_id: str) -> str:
+    safe = re.sub(r"\W", "_", table, flags=re.ASCII)[:32]
+    return f"{STAGE_PREFIX}{safe}_{run_id.replace('-', '')[:12]}"
+
+
+class SqlDestination:
+    """Subclasses give the connection, transactions, catalogue reads and bulk insert."""
+
+    dialect = ""
+    default_schema: str | None = None
+    # False where DDL commits by itself (MySQL): staging is then loaded and committed
+    # first, and only the final step runs in one transaction.
+    transactional_ddl = True
+
+    # --- primitives ----------------------------------------------------------------------
+
+    def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
+        raise NotImplementedError
+
+    def begin_tx(self) -> None:
+        raise NotImplementedError
+
+    def commit_tx(self) -> None:
+        raise NotImplementedError
+
+    def rollback_tx(self) -> None:
+        raise NotImplementedError
+
+    def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
+        """Column name -> declared type, or None when the table does not exist."""
+        raise NotImplementedError
+
+    def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
+        raise NotImplementedError
+
+    def rename_sql(self, schema: str | None, old: str, new: str) -> list[str]:
+        return [f"ALTER TABLE {self.qualified(schema, old)} RENAME TO {self.q(new)}"]
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    # --- shared ------------------------------------------------------------------------
+
+    def q(self, name: str) -> str:
+        return types.quote(name, self.dialect)
+
+    def qualified(self, schema: str | None, table: str) -> str:
+        return f"{self.q(schema)}.{self.q(table)}" if schema else self.q(table)
+
+    def delete_matching_sql(self, target: str, stage: str, keys: list[str]) -> str:
+        match = " AND ".join(f"s.{self.q(k)} = {target}.{self.q(k)}" for k in keys)
+        return f"DELETE FROM {target} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})"
+
+    def create_sql(self, relation: str, schema: pa.Schema) -> str:
+        columns = ", ".join(f"{self.q(f.name)} {types.to_sql(f.type, self.dialect)}"
+                            for f in schema)
+        return f"CREATE TABLE {relation} ({columns})"
+
+    def _state_relation(self) -> str:
+        return self.qualified(self.default_schema, STATE_TABLE)
+
+    def _ensure_state_table(self) -> None:
+        self.execute(f"CREATE TABLE IF NOT EXISTS {self._state_relation()} "
+                     f"({self.q('state_key')} {types.to_sql(pa.string(), self.dialect)}, "
+                     f"{self.q('state')} {types.to_sql(pa.string(), self.dialect)}, "
+                     f"{self.q('updated_at')} {types.to_sql(pa.string(), self.dialect)})")
+
+    def read_state(self, key: str) -> dict | None:
+        if self.columns(self.default_schema, STATE_TABLE) is None:
+            return None
+        rows = self.execute(f"SELECT {self.q('state')} FROM {self._state_relation()} "
+                            f"WHERE {self.q('state_key')} = {self.placeholder}", [key])
+        return json.loads(rows[0][0]) if rows else None
+
+    placeholder = "%s"
+
+    def write_state(self, key: str, state: dict) -> None:
+        self._ensure_state_table()
+        self.execute(f"DELETE FROM {self._state_relation()} WHERE {self.q('state_key')} = "
+                     f"{self.placeholder}", [key])
+        p = self.placeholder
+        self.execute(f"INSERT INTO {self._state_relation()} VALUES ({p}, {p}, {p})",
+                     [key, json.dumps(state), datetime.now(UTC).isoformat()])
+
+    def drop_stale_stages(self, schema: str | None, table: str) -> None:
+        """Remove staging tables that a killed run of this table left behind."""
+        prefix = stage_name(table, "")
+        for name in self.table_names(schema):
+            if name.startswith(prefix):
+                self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, name)}")
+
+    def table_names(self, schema: str | None) -> list[str]:
+        raise NotImplementedError
+
+    def begin(self, target: Target, schema: pa.Schema, run_id: str) -> SqlLoad:
+        target.schema = target.schema or self.default_schema
+        if not self.transactional_ddl:
+            self.drop_stale_stages(target.schema, target.table)
+        return SqlLoad(self, target, schema, stage_name(target.table, run_id))
+
+
+class SqlLoad:
+    """One table's load: rows go to a staging table; `commit` publishes them at once."""
+
+    def __init__(self, dest: SqlDestination, target: Target, schema: pa.Schema,
+                 stage: str) -> None:
+        self.dest, self.target, self.schema, self.stage = dest, target, schema, stage
+        self.stage_rel = dest.qualified(target.schema, stage)
+        self.target_rel = dest.qualified(target.schema, target.table)
+        self.open = True
+        if dest.transactional_ddl:
+            dest.begin_tx()
+        dest.execute(dest.create_sql(self.stage_rel, schema))
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows:
+            self.dest.insert_batch(self.stage_rel, batch)
+
+    def commit(self, state: dict | None) -> None:
+        d, t = self.dest, self.target
+        if not d.transactional_ddl:
+            d.commit_tx()  # the staged rows are safe; now the short final step
+            self._publish_nontransactional(state)
+            return
+        existing = d.columns(t.schema, t.table)
+        if t.mode == "replace" or existing is None:
+            if existing is not None:
+                d.execute(f"DROP TABLE {self.target_rel}")
+            for sql in d.rename_sql(t.schema, self.stage, t.table):
+                d.execute(sql)
+        else:
+            self._merge_into(existing)
+            d.execute(f"DROP TABLE {self.stage_rel}")
+        if state is not None:
+            d.write_state(t.state_key, state)
+        d.commit_tx()
+        self.open = False
+
+    def _merge_into(self, existing: dict[str, str]) -> None:
+        """Append (or upsert by key) the staged rows into the existing target."""
+        d, t = self.dest, self.target
+        staged = d.columns(t.schema, self.stage) or {}
+        for name, declared in staged.items():
+            if name not in existing:
+                d.execute(f"ALTER TABLE {self.target_rel} ADD COLUMN {d.q(name)} {declared}")
+            elif _norm(existing[name]) != _norm(declared):
+                raise RunError(
+                    f"Column {name!r} of {t.table} changed type from {existing[name]} to "
+                    f"{declared}; run the table in replace mode to rebuild it.")
+        cols = ", ".join(d.q(n) for n in staged)
+        if t.upsert:
+            missing = [k for k in t.primary_key if k not in staged]
+            if missing:
+                raise RunError(f"Primary key column(s) {', '.join(missing)} not in {t.table}.")
+            d.execute(d.delete_matching_sql(self.target_rel, self.stage_rel, t.primary_key))
+        d.execute(f"INSERT INTO {self.target_rel} ({cols}) SELECT {cols} FROM {self.stage_rel}")
+
+    def _publish_nontransactional(self, state: dict | None) -> None:
+        d, t = self.dest, self.target
+        existing = d.columns(t.schema, t.table)
+        if t.mode == "replace" or existing is None:
+            d.swap_in(t.schema, self.stage, t.table, existing is not None)
+            if state is not None:
+                d.begin_tx()
+                d.write_state(t.state_key, state)
+                d.commit_tx()
+        else:
+            d.begin_tx()
+            try:
+                self._merge_into(existing)
+                if state is not None:
+                    d.write_state(t.state_key, state)
+                d.commit_tx()
+            except BaseException:
+                d.rollback_tx()
+                raise
+            d.execute(f"DROP TABLE IF EXISTS {self.stage_rel}")
+        self.open = False
+
+    def abort(self) -> None:
+        if not self.open:
+            return
+        self.open = False
+        with contextlib.suppress(Exception):
+            self.dest.rollback_tx()
+        if not self.dest.transactional_ddl:
+            with contextlib.suppress(Exception):
+                self.dest.execute(f"DROP TABLE IF EXISTS {self.stage_rel}")
+
+
+def _norm(declared: str) -> str:
+    return re.sub(r"\s+", "", declared.lower())
+
+
+def rows_of(batch: pa.RecordBatch) -> Iterator[tuple]:
+    columns = [c.to_pylist() for c in batch.columns]
+    return zip(*columns, strict=True)

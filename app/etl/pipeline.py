@@ -1,0 +1,88 @@
+"""Reader -> bounded queue -> writer thread, with progress and cancellation.
+
+The reader fills a queue of at most QUEUE_BATCHES batches while a second thread writes,
+so reading overlaps writing and memory stays flat whatever the table's size.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from app.etl.errors import RunCancelled
+
+QUEUE_BATCHES = 4
+_DONE = object()
+
+
+@dataclass
+class RunHandle:
+    """Shared by the GUI, the CLI and the scheduler: watch progress, ask to cancel."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+    on_progress: Callable[[RunHandle], None] | None = None
+    table: str = ""
+    rows_read: int = 0
+    rows_written: int = 0
+    bytes: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        """Rows written per second so far."""
+        elapsed = time.monotonic() - self.started
+        return self.rows_written / elapsed if elapsed > 0 else 0.0
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self)
+
+
+def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], None],
+         handle: RunHandle) -> None:
+    """Move every batch from `batches` to `write` (on its own thread); raise what failed."""
+    slots: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def writer() -> None:
+        while True:
+            item = slots.get()
+            if item is _DONE:
+                return
+            if stop.is_set():
+                continue  # drain so the reader never blocks on a full queue
+            try:
+                write(item)
+                handle.rows_written += item.num_rows
+                handle._progress()
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                failure.append(exc)
+                stop.set()
+
+    thread = threading.Thread(target=writer, name="sluice-writer", daemon=True)
+    thread.start()
+    try:
+        for batch in batches:
+            if stop.is_set():
+                break
+            if handle.cancel.is_set():
+                raise RunCancelled()
+            handle.rows_read += batch.num_rows
+            handle.bytes += batch.nbytes
+            slots.put(batch)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        slots.put(_DONE)
+        thread.join()
+    if failure:
+        raise failure[0]
+    if handle.cancel.is_set():
+        raise RunCancelled()

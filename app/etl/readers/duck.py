@@ -1,0 +1,49 @@
+"""DuckDB files: DuckDB exports Arrow batches itself."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pyarrow as pa
+
+from app.etl.errors import RunCancelled, RunError
+from app.etl.readers import ReadRequest
+from app.etl.types import quote
+
+
+class DuckDbReader:
+    def __init__(self, path: str, request: ReadRequest, cancel: threading.Event) -> None:
+        import duckdb
+
+        self.request, self.cancel = request, cancel
+        try:
+            self.conn = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            raise RunError(f"Cannot open DuckDB file {path}: {exc}") from exc
+        schema = request.schema or "main"
+        self.relation = f"{quote(schema, 'duckdb')}.{quote(request.table, 'duckdb')}"
+        found = self.conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, request.table]).fetchone()[0]
+        if not found:
+            self.close()
+            raise RunError(f"Table {schema}.{request.table} does not exist (any more) in {path}.")
+        self.schema = self.conn.execute(f"select * from {self.relation} limit 0").arrow().schema
+        if request.cursor and request.cursor not in self.schema.names:
+            self.close()
+            raise RunError(f"Cursor column {request.cursor!r} is not in table {request.table}.")
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        query, args = f"select * from {self.relation}", []
+        if self.request.cursor and self.request.since is not None:
+            query += f" where {quote(self.request.cursor, 'duckdb')} >= ?"
+            args = [self.request.since]
+        reader = self.conn.execute(query, args).fetch_record_batch(self.request.batch_rows)
+        for batch in reader:
+            if self.cancel.is_set():
+                raise RunCancelled()
+            yield batch
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,96 @@
+"""Any SQL source through SQLAlchemy: reflected columns, server-side cursor, Arrow batches."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from app.etl import types
+from app.etl.errors import RunCancelled, RunError
+from app.etl.readers import ReadRequest
+
+
+def engine_url(type_key: str, params: dict, secrets: dict):
+    """The SQLAlchemy URL of a saved connection (secrets only in memory)."""
+    from sqlalchemy.engine import URL
+
+    password = secrets.get("password")
+    if type_key == "sqlite":
+        return URL.create("sqlite", database=f"file:{params['path']}?mode=ro",
+                          query={"uri": "true"})
+    drivers = {"mysql": "mysql+pymysql", "mariadb": "mysql+pymysql",
+               "postgresql": "postgresql+psycopg2", "redshift": "postgresql+psycopg2",
+               "oracle": "oracle+oracledb", "sqlserver": "mssql+pymssql",
+               "synapse": "mssql+pymssql"}
+    if type_key not in drivers:
+        raise RunError(f"Reading tables from {type_key} is not supported yet.")
+    query = {"service_name": params["database"]} if type_key == "oracle" else {}
+    database = None if type_key == "oracle" else params.get("database")
+    if type_key in ("mysql", "mariadb"):
+        query = {"charset": "utf8mb4"}
+    return URL.create(drivers[type_key], username=params.get("user"), password=password,
+                      host=params.get("host"), port=params.get("port"), database=database,
+                      query=query)
+
+
+def _column(values: list, arrow_type: pa.DataType) -> pa.Array:
+    if pa.types.is_timestamp(arrow_type) and arrow_type.tz:
+        values = [v.astimezone(UTC) if isinstance(v, datetime) and v.tzinfo else v
+                  for v in values]
+    if pa.types.is_string(arrow_type):
+        values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+    return pa.array(values, type=arrow_type)
+
+
+class SqlReader:
+    def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
+                 cancel: threading.Event) -> None:
+        from sqlalchemy import MetaData, Table, create_engine, exc
+        from sqlalchemy.pool import NullPool
+
+        self.request, self.cancel = request, cancel
+        self.engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
+        try:
+            self.conn = self.engine.connect()
+        except exc.DBAPIError as error:
+            raise RunError(f"Cannot connect to the source: {str(error.orig).strip()}") \
+                from error
+        try:
+            self.table = Table(request.table, MetaData(), schema=request.schema,
+                               autoload_with=self.conn)
+        except exc.NoSuchTableError as error:
+            self.close()
+            where = f"{request.schema}.{request.table}" if request.schema else request.table
+            raise RunError(f"Table {where} does not exist (any more) in the source.") \
+                from error
+        names = [c.name for c in self.table.columns]
+        if request.cursor and request.cursor not in names:
+            self.close()
+            raise RunError(f"Cursor column {request.cursor!r} is not in table "
+                           f"{request.table} (columns: {', '.join(names)}).")
+        self.schema = pa.schema([(c.name, types.from_sqlalchemy(c.type))
+                                 for c in self.table.columns])
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        from sqlalchemy import select
+
+        query = select(self.table)
+        if self.request.cursor and self.request.since is not None:
+            query = query.where(self.table.c[self.request.cursor] >= self.request.since)
+        result = self.conn.execution_options(
+            stream_results=True, yield_per=self.request.batch_rows).execute(query)
+        for rows in result.partitions(self.request.batch_rows):
+            if self.cancel.is_set():
+                raise RunCancelled()
+            columns = list(zip(*rows, strict=True))
+            yield pa.RecordBatch.from_arrays(
+                [_column(list(values), field.type)
+                 for values, field in zip(columns, self.schema, strict=True)],
+                schema=self.schema)
+
+    def close(self) -> None:
+        self.conn.close()
+        self.engine.dispose()

@@ -1,0 +1,78 @@
+"""Run one table of a job: read, filter (incremental), load, commit with the state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.etl.destinations import Destination, Target
+from app.etl.incremental import CursorTracker, parse_lookback
+from app.etl.pipeline import RunHandle, pump
+from app.etl.readers import ReadRequest, open_reader
+
+
+@dataclass
+class TableSpec:
+    """One table of a job, as stored in job.tables."""
+
+    table: str
+    schema: str | None = None
+    mode: str = "replace"
+    cursor: str | None = None
+    primary_key: list[str] = field(default_factory=list)
+    dest_schema: str | None = None
+    dest_table: str | None = None
+    lookback: str | None = None
+
+    @property
+    def source_name(self) -> str:
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    @classmethod
+    def from_json(cls, data: dict) -> TableSpec:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class TableResult:
+    table: str
+    rows_read: int
+    rows_written: int
+    cursor_before: object = None
+    cursor_after: object = None
+    skipped_null_cursor: int = 0
+
+
+def run_table(job_name: str, source_type: str, source_params: dict, source_secrets: dict,
+              destination: Destination, spec: TableSpec, run_id: str,
+              handle: RunHandle) -> TableResult:
+    """Move one table; the destination changes only if everything succeeded."""
+    target = Target(table=spec.dest_table or spec.table, schema=spec.dest_schema,
+                    mode=spec.mode, primary_key=list(spec.primary_key),
+                    state_key=f"{job_name}:{spec.source_name}")
+    tracker = None
+    if spec.mode == "incremental":
+        state = destination.read_state(target.state_key)
+        tracker = CursorTracker(spec.cursor or "", state, parse_lookback(spec.lookback))
+    request = ReadRequest(spec.table, spec.schema, spec.cursor if tracker else None,
+                          tracker.since if tracker else None)
+    handle.table = spec.source_name
+    read_before, written_before = handle.rows_read, handle.rows_written
+    reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
+    try:
+        load = destination.begin(target, reader.schema, run_id)
+        try:
+            batches = reader.batches()
+            pump(tracker.filter(batches) if tracker else batches, load.write, handle)
+            load.commit(tracker.state() if tracker else None)
+        except BaseException:
+            load.abort()
+            raise
+    finally:
+        reader.close()
+    return TableResult(
+        spec.source_name, handle.rows_read - read_before, handle.rows_written - written_before,
+        tracker.old_mark if tracker else None, tracker.mark if tracker else None,
+        tracker.null_rows if tracker else 0)

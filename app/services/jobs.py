@@ -1,0 +1,335 @@
+"""ETL jobs: create (atomically, checked against the live source), run, history, delete."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import paths
+from app.connectors import registry
+from app.connectors.base import ListingError
+from app.etl.destinations import FILE_MODES, MODES, WRITABLE
+from app.etl.errors import RunCancelled, RunError
+from app.etl.incremental import encode, parse_lookback
+from app.etl.pipeline import RunHandle
+from app.etl.runner import TableSpec, run_table
+from app.services.connections import ConnectionService
+from app.services.context import AppContext
+from app.services.errors import NotFound, ServiceError, ValidationError
+from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
+
+log = logging.getLogger("sluice.jobs")
+LOCAL = "local"
+READABLE = ("postgresql", "mysql", "mariadb", "redshift", "oracle", "sqlserver", "synapse",
+            "sqlite", "duckdb", "csv", "json", "parquet", "avro", "excel", "text")
+
+
+class JobBusy(ServiceError):
+    pass
+
+
+@dataclass
+class JobDraft:
+    name: str
+    source: str  # connection name or id
+    tables: list[TableSpec]
+    destination: str = LOCAL  # connection name or id, or "local"
+
+
+@dataclass
+class JobView:
+    id: str
+    name: str
+    source_id: str
+    source_name: str
+    source_type: str
+    destination_id: str | None
+    destination_name: str
+    tables: list[TableSpec]
+    schedule_kind: str
+    schedule_expr: str | None
+    timezone: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name,
+                "source": {"id": self.source_id, "name": self.source_name,
+                           "type": self.source_type},
+                "destination": {"id": self.destination_id, "name": self.destination_name},
+                "tables": [t.to_json() for t in self.tables],
+                "schedule": {"kind": self.schedule_kind, "expr": self.schedule_expr,
+                             "timezone": self.timezone},
+                "enabled": self.enabled, "created_at": self.created_at.isoformat(),
+                "updated_at": self.updated_at.isoformat()}
+
+
+@dataclass
+class RunView:
+    id: str
+    job_id: str
+    trigger: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    rows_read: int
+    rows_written: int
+    bytes: int
+    cursor_before: dict | None
+    cursor_after: dict | None
+    error: str | None
+    log: str | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    def to_json(self) -> dict:
+        def iso(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {"id": self.id, "job_id": self.job_id, "trigger": self.trigger,
+                "status": self.status, "started_at": iso(self.started_at),
+                "finished_at": iso(self.finished_at), "seconds": self.seconds,
+                "rows_read": self.rows_read, "rows_written": self.rows_written,
+                "bytes": self.bytes, "cursor_before": self.cursor_before,
+                "cursor_after": self.cursor_after, "error": self.error, "log": self.log}
+
+
+def _run_view(row: Run) -> RunView:
+    def parse(text: str | None) -> dict | None:
+        return json.loads(text) if text else None
+
+    return RunView(row.id, row.job_id, row.trigger, row.status, row.started_at,
+                   row.finished_at, row.rows_read, row.rows_written, row.bytes,
+                   parse(row.cursor_before), parse(row.cursor_after), row.error, row.log)
+
+
+@contextlib.contextmanager
+def job_lock(job_id: str, job_name: str) -> Iterator[None]:
+    """One run of a job at a time, across processes (GUI, CLI, scheduler)."""
+    folder = paths.data_dir() / "locks"
+    folder.mkdir(exist_ok=True)
+    fd = os.open(folder / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise JobBusy(f"Job {job_name!r} is already running.") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+class JobService:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.connections = ConnectionService(ctx)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def _view(self, session: Any, row: Job) -> JobView:
+        source = session.get(Connection, row.source_connection_id)
+        dest = session.get(Connection, row.destination_connection_id) \
+            if row.destination_connection_id else None
+        return JobView(row.id, row.name, source.id, source.name, source.type_key,
+                       dest.id if dest else None, dest.name if dest else LOCAL,
+                       [TableSpec.from_json(t) for t in row.tables], row.schedule_kind,
+                       row.schedule_expr, row.timezone, row.enabled, row.created_at,
+                       row.updated_at)
+
+    def _row(self, session: Any, name_or_id: str) -> Job:
+        row = session.get(Job, name_or_id) or session.scalar(
+            select(Job).where(Job.name_key == fold_name(name_or_id)))
+        if row is None:
+            raise NotFound(f"No job named {name_or_id!r}.")
+        return row
+
+    def list(self) -> list[JobView]:
+        with self.ctx.store.session() as s:
+            rows = s.scalars(select(Job).order_by(func.lower(Job.name))).all()
+            return [self._view(s, r) for r in rows]
+
+    def get(self, name_or_id: str) -> JobView:
+        with self.ctx.store.session() as s:
+            return self._view(s, self._row(s, name_or_id))
+
+    def runs(self, name_or_id: str, limit: int = 50) -> list[RunView]:
+        with self.ctx.store.session() as s:
+            job = self._row(s, name_or_id)
+            rows = s.scalars(select(Run).where(Run.job_id == job.id)
+                             .order_by(Run.started_at.desc()).limit(limit)).all()
+            return [_run_view(r) for r in rows]
+
+    # --- creating ------------------------------------------------------------------
+
+    def _check_tables(self, source_id: str, source_type: str,
+                      tables: list[TableSpec]) -> list[TableSpec]:
+        """Each table must exist in the source now; schema-qualified names are resolved."""
+        try:
+            listed = self.connections.tables(source_id)
+        except ListingError as exc:
+            raise ValidationError({"tables": f"Cannot list the source's tables: {exc}"}) \
+                from exc
+        checked = []
+        for spec in tables:
+            matches = [t for t in listed
+                       if (spec.schema is None and (t.name == spec.table or
+                                                    f"{t.schema}.{t.name}" == spec.table))
+                       or (spec.schema == t.schema and spec.table == t.name)]
+            if not matches:
+                raise ValidationError({"tables": f"Table {spec.source_name!r} is not in the "
+                                                 "source."})
+            if len(matches) > 1:
+                schemas = ", ".join(sorted(str(m.schema) for m in matches))
+                raise ValidationError({"tables": f"Table {spec.table!r} is in several schemas "
+                                                 f"({schemas}); name it as schema.table."})
+            found = matches[0]
+            keep_schema = source_type not in ("csv", "json", "parquet", "avro", "excel", "text",
+                                              "sqlite", "mysql", "mariadb")
+            checked.append(TableSpec(**{**spec.to_json(), "table": found.name,
+                                        "schema": found.schema if keep_schema else None}))
+        return checked
+
+    def _check_modes(self, tables: list[TableSpec], dest_type: str | None) -> None:
+        for spec in tables:
+            where = spec.source_name
+            if spec.mode not in MODES:
+                raise ValidationError({"mode": f"Mode must be one of {', '.join(MODES)}."})
+            if dest_type in ("parquet", "csv", "json") and spec.mode not in FILE_MODES:
+                raise ValidationError({"mode": f"A {dest_type} folder takes replace mode only "
+                                               f"({where})."})
+            if spec.mode == "incremental" and not spec.cursor:
+                raise ValidationError({"cursor": f"Incremental mode needs a cursor column "
+                                                 f"({where})."})
+            if spec.mode == "merge" and not spec.primary_key:
+                raise ValidationError({"primary_key": f"Merge mode needs a primary key "
+                                                      f"({where})."})
+            if spec.lookback:
+                try:
+                    parse_lookback(spec.lookback)
+                except ValueError as exc:
+                    raise ValidationError({"lookback": str(exc)}) from exc
+                if not spec.primary_key:
+                    raise ValidationError({"lookback": "A look-back re-reads rows, so it needs "
+                                                       f"a primary key to merge on ({where})."})
+
+    def create(self, draft: JobDraft) -> JobView:
+        """Create a job in one transaction, after checking it against the live source."""
+        problem = registry.validate_name(draft.name)
+        if problem:
+            raise ValidationError({"name": problem})
+        name = draft.name.strip()
+        if not draft.tables:
+            raise ValidationError({"tables": "Choose at least one table."})
+        source = self.connections.get(draft.source)
+        if source.type_key not in READABLE:
+            raise ValidationError({"source": f"Reading from {source.type_label} is not "
+                                             "supported yet."})
+        dest = None if draft.destination in (None, "", LOCAL) else \
+            self.connections.get(draft.destination)
+        if dest is not None and dest.type_key not in WRITABLE:
+            raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
+                                                  "connections yet."})
+        self._check_modes(draft.tables, dest.type_key if dest else None)
+        with self.ctx.store.session() as s:
+            if s.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
+                raise ValidationError({"name": f"A job named {name!r} already exists."})
+        tables = self._check_tables(source.id, source.type_key, draft.tables)
+        with self.ctx.store.session() as s:
+            if s.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
+                raise ValidationError({"name": f"A job named {name!r} already exists."})
+            row = Job(id=new_id(), name=name, name_key=fold_name(name),
+                      source_connection_id=source.id,
+                      destination_connection_id=dest.id if dest else None,
+                      tables=[t.to_json() for t in tables])
+            s.add(row)
+            s.get(Connection, source.id).last_used_at = utcnow()
+        log.info("created job %r", name)
+        return self.get(row.id)
+
+    def delete(self, name_or_id: str) -> None:
+        with self.ctx.store.session() as s:
+            row = self._row(s, name_or_id)
+            s.delete(row)
+        log.info("deleted job %r", row.name)
+
+    # --- running -------------------------------------------------------------------
+
+    def run(self, name_or_id: str, trigger: str = "manual",
+            handle: RunHandle | None = None) -> RunView:
+        """Run a job now, table after table; the run record says what happened."""
+        job = self.get(name_or_id)
+        handle = handle or RunHandle()
+        with job_lock(job.id, job.name):
+            with self.ctx.store.session() as s:
+                for stale in s.scalars(select(Run).where(Run.job_id == job.id,
+                                                         Run.status == "running")):
+                    stale.status, stale.finished_at = "failed", stale.finished_at or utcnow()
+                    stale.error = "Interrupted: the process running it ended."
+                run = Run(id=new_id(), job_id=job.id, trigger=trigger, status="running",
+                          started_at=utcnow())
+                s.add(run)
+            lines: list[str] = []
+            before: dict = {}
+            after: dict = {}
+            status, error = "succeeded", None
+            destination = None
+            try:
+                source, source_secrets = self.connections.load_with_secrets(job.source_id)
+                if job.destination_id:
+                    dest_view, dest_secrets = self.connections.load_with_secrets(job.destination_id)
+                    dest_type, dest_params = dest_view.type_key, dest_view.params
+                else:
+                    dest_type, dest_params, dest_secrets = None, {}, {}
+                from app.etl.destinations import open_destination
+
+                destination = open_destination(dest_type, dest_params, dest_secrets)
+                for spec in job.tables:
+                    result = run_table(job.name, source.type_key, source.params, source_secrets,
+                                       destination, spec, run.id, handle)
+                    lines.append(f"{result.table}: {result.rows_written} rows written "
+                                 f"({spec.mode})")
+                    if result.skipped_null_cursor:
+                        lines.append(f"{result.table}: {result.skipped_null_cursor} rows "
+                                     f"without a {spec.cursor} value skipped")
+                    if spec.mode == "incremental":
+                        before[result.table] = encode(result.cursor_before)
+                        after[result.table] = encode(result.cursor_after)
+            except RunCancelled as exc:
+                status, error = "cancelled", str(exc)
+            except (RunError, ServiceError) as exc:
+                status, error = "failed", str(exc)
+            except Exception as exc:  # noqa: BLE001 - recorded, never lost
+                status, error = "failed", f"Internal error: {exc}"
+                lines.append(traceback.format_exc())
+            finally:
+                if destination is not None:
+                    destination.close()
+            if error:
+                lines.append(error)
+            with self.ctx.store.session() as s:
+                row = s.get(Run, run.id)
+                row.status, row.finished_at, row.error = status, utcnow(), error
+                row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
+                row.bytes = handle.bytes
+                row.cursor_before = json.dumps(before) if before else None
+                row.cursor_after = json.dumps(after) if after else None
+                row.log = "\n".join(lines)
+                s.get(Connection, job.source_id).last_used_at = utcnow()
+            log.info("run of %r %s: %s rows", job.name, status, handle.rows_written)
+            return self.runs(job.id, limit=1)[0]
+
