@@ -68,6 +68,34 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("name")
     delete.set_defaults(func=commands.connection_delete)
 
+    job = sub.add_parser("job", help="manage and run ETL jobs")
+    jsub = job.add_subparsers(dest="action", required=True, metavar="ACTION")
+    jadd = jsub.add_parser("add", help="create a job (tables are checked against the source)")
+    jadd.add_argument("--name", required=True)
+    jadd.add_argument("--source", required=True, metavar="CONNECTION")
+    jadd.add_argument("--table", action="append", required=True, metavar="TABLE",
+                      help="source table (schema.table where needed); repeat for more")
+    jadd.add_argument("--destination", default="local", metavar="CONNECTION|local")
+    jadd.add_argument("--dest-schema")
+    jadd.add_argument("--dest-table", help="only with a single --table")
+    jadd.add_argument("--mode", default="replace",
+                      choices=["replace", "append", "incremental", "merge"])
+    jadd.add_argument("--cursor", metavar="COLUMN")
+    jadd.add_argument("--primary-key", metavar="COL[,COL]")
+    jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
+    jadd.set_defaults(func=commands.job_add)
+    for action, helptext, func in (("list", "list jobs", commands.job_list),
+                                   ("show", "show one job", commands.job_show),
+                                   ("run", "run a job now", commands.job_run),
+                                   ("runs", "a job's run history", commands.job_runs),
+                                   ("delete", "delete a job", commands.job_delete)):
+        p = jsub.add_parser(action, help=helptext)
+        if action != "list":
+            p.add_argument("name")
+        if action != "delete":
+            p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
+
     secrets = sub.add_parser("secrets", help="where passwords are kept")
     ssub = secrets.add_subparsers(dest="action", required=True, metavar="ACTION")
     status = ssub.add_parser("status", help="show the secret backend and whether it is usable")

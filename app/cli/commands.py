@@ -177,6 +177,97 @@ def connection_delete(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+# --- jobs ------------------------------------------------------------------------------
+
+def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobDraft, JobService, TableSpec
+
+    if args.dest_table and len(args.table) > 1:
+        raise UserError("--dest-table goes with a single --table.")
+    keys = [k.strip() for k in (args.primary_key or "").split(",") if k.strip()]
+    tables = [TableSpec(table=t, mode=args.mode, cursor=args.cursor, primary_key=keys,
+                        dest_schema=args.dest_schema, dest_table=args.dest_table,
+                        lookback=args.lookback) for t in args.table]
+    job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination))
+    names = ", ".join(t.source_name for t in job.tables)
+    print(f"Created job {job.name!r}: {names} from {job.source_name} to "
+          f"{job.destination_name} ({args.mode}).")
+    return 0
+
+
+def job_list(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    jobs = JobService(ctx).list()
+    if args.json:
+        _print_json([j.to_json() for j in jobs])
+    elif not jobs:
+        print("No jobs yet: `python main.py job add --name N --source CONN --table T`")
+    for j in jobs if not args.json else []:
+        tables = ", ".join(t.source_name for t in j.tables)
+        print(f"{j.name:<28} {j.source_name} -> {j.destination_name}: {tables}")
+    return 0
+
+
+def job_show(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    job = JobService(ctx).get(args.name)
+    if args.json:
+        _print_json(job.to_json())
+        return 0
+    print(f"{job.name}: {job.source_name} ({job.source_type}) -> {job.destination_name}")
+    for t in job.tables:
+        extra = "".join(f" {k}={v}" for k, v in (("cursor", t.cursor), ("key", ",".join(
+            t.primary_key)), ("lookback", t.lookback)) if v)
+        dest = f"{t.dest_schema + '.' if t.dest_schema else ''}{t.dest_table or t.table}"
+        print(f"  {t.source_name} -> {dest} [{t.mode}]{extra}")
+    return 0
+
+
+def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.etl.pipeline import RunHandle
+    from app.services.jobs import JobService
+
+    handle = RunHandle()
+    run = JobService(ctx).run(args.name, trigger="cli", handle=handle)
+    if args.json:
+        _print_json(run.to_json())
+    else:
+        seconds = run.seconds or 0.0
+        rate = run.rows_written / seconds if seconds else 0.0
+        print(f"{run.status}: {run.rows_written:,} rows in {seconds:.1f} s "
+              f"({rate:,.0f} rows/s)")
+    if run.status != "succeeded":
+        print(f"sluice: run {run.status}: {run.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def job_runs(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    runs = JobService(ctx).runs(args.name)
+    if args.json:
+        _print_json([r.to_json() for r in runs])
+        return 0
+    for r in runs:
+        took = f"{r.seconds:.1f} s" if r.seconds is not None else "-"
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<9} {r.trigger:<8} "
+              f"{r.rows_written:>12,} rows  {took:>8}  {r.error or ''}")
+    return 0
+
+
+def job_delete(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    service = JobService(ctx)
+    job = service.get(args.name)
+    service.delete(job.id)
+    print(f"Deleted job {job.name!r} (its destination tables are kept).")
+    return 0
+
+
 # --- secrets ---------------------------------------------------------------------------
 
 def secrets_status(ctx: AppContext, args: argparse.Namespace) -> int:

@@ -116,7 +116,10 @@ class PostgresCopyReader:
                                                  block_size=8 << 20),
                     convert_options=csv.ConvertOptions(
                         column_types=text_types, true_values=["t"], false_values=["f"],
-                        strings_can_be_null=True, quoted_strings_can_be_null=False),
+                        # Only an unquoted empty field is NULL in COPY's CSV; "NaN" and
+                        # "NULL" are values (Arrow would read them as null by default).
+                        null_values=[""], strings_can_be_null=True,
+                        quoted_strings_can_be_null=False),
                 )
                 for batch in reader:
                     if self.cancel.is_set():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pyarrow as pa
 
@@ -40,6 +41,9 @@ def _column(values: list, arrow_type: pa.DataType) -> pa.Array:
     if pa.types.is_timestamp(arrow_type) and arrow_type.tz:
         values = [v.astimezone(UTC) if isinstance(v, datetime) and v.tzinfo else v
                   for v in values]
+    if pa.types.is_floating(arrow_type):
+        # Some dialects (MySQL's DOUBLE) hand floats over as Decimal.
+        values = [float(v) if isinstance(v, Decimal) else v for v in values]
     if pa.types.is_string(arrow_type):
         values = [v if v is None or isinstance(v, str) else str(v) for v in values]
     return pa.array(values, type=arrow_type)
