@@ -7,6 +7,7 @@ import getpass
 import json
 import os
 import sys
+import time
 from typing import Any
 
 from app.connectors import registry
@@ -229,7 +230,16 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.etl.pipeline import RunHandle
     from app.services.jobs import JobService
 
-    handle = RunHandle()
+    last = [0.0]
+
+    def progress(h: RunHandle) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0:  # a line a second on stderr; stdout stays for results
+            last[0] = now
+            print(f"{h.table}: {h.rows_written:,} rows ({h.rate:,.0f} rows/s)",
+                  file=sys.stderr, flush=True)
+
+    handle = RunHandle(on_progress=progress)
     run = JobService(ctx).run(args.name, trigger="cli", handle=handle)
     if args.json:
         _print_json(run.to_json())
