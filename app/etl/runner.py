@@ -61,16 +61,17 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
     handle.table = spec.source_name
     read_before, written_before = handle.rows_read, handle.rows_written
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
+    batches = reader.batches()
     try:
         load = destination.begin(target, reader.schema, run_id)
         try:
-            batches = reader.batches()
             pump(tracker.filter(batches) if tracker else batches, load.write, handle)
             load.commit(tracker.state() if tracker else None)
         except BaseException:
             load.abort()
             raise
     finally:
+        batches.close()  # stop the source first (a COPY in flight is cancelled)
         reader.close()
     return TableResult(
         spec.source_name, handle.rows_read - read_before, handle.rows_written - written_before,

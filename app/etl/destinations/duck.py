@@ -9,6 +9,8 @@ import pyarrow as pa
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
 
+MEMORY_LIMIT = "192MB"
+
 
 class DuckDbDestination(SqlDestination):
     dialect = "duckdb"
@@ -21,7 +23,9 @@ class DuckDbDestination(SqlDestination):
         self.path = Path(path).expanduser()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = duckdb.connect(str(self.path))
+            # A bounded buffer pool keeps a large load's memory flat: DuckDB writes row
+            # groups of a big transaction to the file (or its temp dir) instead.
+            self.conn = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
         except (OSError, duckdb.Error) as exc:
             raise RunError(f"Cannot open the DuckDB file {self.path}: {exc}") from exc
 
@@ -50,11 +54,8 @@ class DuckDbDestination(SqlDestination):
             [schema or self.default_schema])]
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
-        self.conn.register("sluice_batch", batch)
-        try:
-            self.conn.execute(f"INSERT INTO {relation} SELECT * FROM sluice_batch")
-        finally:
-            self.conn.unregister("sluice_batch")
+        # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
+        self.conn.from_arrow(batch).insert_into(relation)
 
     def begin(self, target, schema, run_id):
         if target.schema and target.schema != self.default_schema:

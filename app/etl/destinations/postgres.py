@@ -16,9 +16,13 @@ def _hex(column: pa.Array) -> pa.Array:
                     pa.string())
 
 
+COPY_CHUNK = 1 << 20  # bytes handed to libpq per call (psycopg2's default is 8 KiB)
+
+
 class PostgresDestination(SqlDestination):
     dialect = "postgresql"
     default_schema = "public"
+    freeze = True
 
     def __init__(self, params: dict, secrets: dict) -> None:
         self.params = params
@@ -73,7 +77,11 @@ class PostgresDestination(SqlDestination):
         cols = ", ".join(self.q(n) for n in names)
         try:
             with self.conn.cursor() as cur:
-                cur.copy_expert(f"COPY {relation} ({cols}) FROM STDIN WITH (FORMAT csv)", buffer)
+                # The staging table was created in this transaction, so FREEZE may skip
+                # the hint-bit rewrite that would otherwise follow the load.
+                cur.copy_expert(f"COPY {relation} ({cols}) FROM STDIN WITH (FORMAT csv, "
+                                f"FREEZE {'true' if self.freeze else 'false'})", buffer,
+                                size=COPY_CHUNK)
         except psycopg2.Error as exc:
             raise RunError(f"PostgreSQL refused the rows: {str(exc).strip().splitlines()[0]}") \
                 from exc

@@ -7,6 +7,7 @@ backend, which ends the COPY at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -81,12 +82,13 @@ class PostgresCopyReader:
         self._thread: threading.Thread | None = None
 
     def _pump(self, fd: int) -> None:
-        with open(fd, "wb", buffering=1 << 20) as sink:
-            try:
-                with self.conn.cursor() as cur:
-                    cur.copy_expert(self.copy, sink)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in batches()
-                self._error = exc
+        try:
+            with open(fd, "wb", buffering=1 << 20) as sink, self.conn.cursor() as cur:
+                cur.copy_expert(self.copy, sink)
+        except BrokenPipeError:
+            pass  # the reading side stopped (cancelled or failed) and said why
+        except BaseException as exc:  # noqa: BLE001 - re-raised in batches()
+            self._error = exc
 
     def _convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """bytea arrives as hex text (\\x...); everything else is parsed to its type."""
@@ -113,7 +115,7 @@ class PostgresCopyReader:
                 reader = csv.open_csv(
                     source,
                     read_options=csv.ReadOptions(column_names=self.schema.names,
-                                                 block_size=8 << 20),
+                                                 block_size=1 << 20),
                     convert_options=csv.ConvertOptions(
                         column_types=text_types, true_values=["t"], false_values=["f"],
                         # Only an unquoted empty field is NULL in COPY's CSV; "NaN" and
@@ -134,7 +136,8 @@ class PostgresCopyReader:
                 return  # a table without rows
             raise RunError(f"Could not read the COPY output: {exc}") from exc
         except GeneratorExit:
-            self.conn.cancel()
+            with contextlib.suppress(Exception):  # the connection may be closed already
+                self.conn.cancel()
             raise
         self._thread.join()
         if self._error is not None:
