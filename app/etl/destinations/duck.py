@@ -15,7 +15,9 @@ MEMORY_LIMIT = "192MB"
 class DuckDbDestination(SqlDestination):
     dialect = "duckdb"
     default_schema = "main"
-    placeholder = "?"
+
+    def placeholders(self, count: int) -> list[str]:
+        return ["?"] * count
 
     def __init__(self, path: str | Path) -> None:
         import duckdb

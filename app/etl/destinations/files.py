@@ -52,24 +52,28 @@ class FileLoad:
         self.kind, self.final, self.schema = kind, final, schema
         self.tmp = final.with_name(f".{final.name}.{run_id[:12]}.tmp")
         try:
+            # We own the file handle: a writer that failed (disk full) may not close it,
+            # and an open handle would keep the deleted temporary file's space in use.
+            self.sink = pa.OSFile(str(self.tmp), "wb")
             if kind == "parquet":
                 import pyarrow.parquet as pq
 
-                self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+                self.writer = pq.ParquetWriter(self.sink, schema, compression="zstd")
             elif kind == "csv":
                 from pyarrow import csv
 
-                self.writer = csv.CSVWriter(str(self.tmp), schema)
+                self.writer = csv.CSVWriter(self.sink, schema)
             else:
-                self.writer = self.tmp.open("w", encoding="utf-8")
+                self.writer = None
         except OSError as exc:
             raise RunError(f"Cannot write to {final.parent}: {exc.strerror or exc}") from exc
 
     def write(self, batch: pa.RecordBatch) -> None:
         try:
-            if self.kind == "json":
-                for row in batch.to_pylist():
-                    self.writer.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+            if self.writer is None:  # JSON lines
+                lines = "".join(json.dumps(row, default=str, ensure_ascii=False) + "\n"
+                                for row in batch.to_pylist())
+                self.sink.write(lines.encode())
             else:
                 self.writer.write_batch(batch)
         except OSError as exc:
@@ -78,7 +82,10 @@ class FileLoad:
 
     def commit(self, state: dict | None) -> None:
         try:
-            self.writer.close()
+            if self.writer is not None:
+                self.writer.close()
+            self.sink.flush()
+            self.sink.close()
             with self.tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(self.tmp, self.final)
@@ -88,7 +95,9 @@ class FileLoad:
                 from exc
 
     def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.writer.close()
+        for closable in (self.writer, self.sink):
+            with contextlib.suppress(Exception):
+                if closable is not None:
+                    closable.close()
         with contextlib.suppress(FileNotFoundError):
             self.tmp.unlink()

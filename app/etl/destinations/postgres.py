@@ -1,48 +1,70 @@
-"""PostgreSQL as a destination: COPY FROM STDIN (CSV written by Arrow), one transaction."""
+"""PostgreSQL as a destination: binary COPY through ADBC, everything in one transaction.
+
+Measured (bench/etl.py): ADBC's binary COPY ingest loads Arrow about 2.5x faster than
+COPY of CSV text, which the server must parse. Reading stays on the CSV fast path
+(app.etl.readers.postgres), which is both faster and exact for numeric columns.
+"""
 
 from __future__ import annotations
 
-import io
+import re
+from urllib.parse import quote as url_quote
+from urllib.parse import urlencode
 
 import pyarrow as pa
 
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
-from app.etl.readers.postgres import connect
 
 
-def _hex(column: pa.Array) -> pa.Array:
-    return pa.array([None if v is None else "\\x" + v.hex() for v in column.to_pylist()],
-                    pa.string())
+def _message(exc: Exception) -> str:
+    """The server's own words, without the driver's prefixes."""
+    text = str(exc)
+    match = re.search(r"ERROR:\s+(.*)", text)
+    return (match.group(1) if match else text).strip().splitlines()[0]
 
 
-COPY_CHUNK = 1 << 20  # bytes handed to libpq per call (psycopg2's default is 8 KiB)
+def adbc_uri(params: dict, secrets: dict) -> str:
+    user = url_quote(params["user"], safe="")
+    password = secrets.get("password")
+    auth = f"{user}:{url_quote(password, safe='')}" if password else user
+    query = urlencode({"sslmode": params.get("sslmode", "prefer"),
+                       "application_name": "Sluice", "connect_timeout": 10})
+    return (f"postgresql://{auth}@{params['host']}:{params['port']}/"
+            f"{url_quote(params['database'], safe='')}?{query}")
 
 
 class PostgresDestination(SqlDestination):
     dialect = "postgresql"
     default_schema = "public"
-    freeze = True
 
     def __init__(self, params: dict, secrets: dict) -> None:
+        import adbc_driver_postgresql.dbapi as adbc
+
         self.params = params
-        self.conn = connect(params, secrets)
-        with self.conn.cursor() as cur:
-            cur.execute("set timezone = 'UTC'")
+        try:
+            self.conn = adbc.connect(adbc_uri(params, secrets))
+        except adbc.Error as exc:
+            raise RunError(f"Cannot connect to PostgreSQL at {params['host']}: "
+                           f"{_message(exc)}") from exc
+        self.execute("set timezone = 'UTC'")
         self.conn.commit()
 
+    def placeholders(self, count: int) -> list[str]:
+        return [f"${i}" for i in range(1, count + 1)]
+
     def execute(self, sql: str, params=None) -> list[tuple]:
-        import psycopg2
+        import adbc_driver_postgresql.dbapi as adbc
 
         try:
             with self.conn.cursor() as cur:
                 cur.execute(sql, params)
                 return cur.fetchall() if cur.description else []
-        except psycopg2.Error as exc:
-            raise RunError(f"PostgreSQL refused: {str(exc).strip().splitlines()[0]}") from exc
+        except adbc.Error as exc:
+            raise RunError(f"PostgreSQL refused: {_message(exc)}") from exc
 
     def begin_tx(self) -> None:
-        pass  # psycopg2 opens a transaction with the first statement
+        pass  # ADBC connections are not in autocommit: a transaction is always open
 
     def commit_tx(self) -> None:
         self.conn.commit()
@@ -54,37 +76,31 @@ class PostgresDestination(SqlDestination):
         rows = self.execute(
             "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
             "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped "
+            "where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped "
             "order by a.attnum", [schema or self.default_schema, table])
         return dict(rows) if rows else None
 
     def table_names(self, schema: str | None) -> list[str]:
         return [r[0] for r in self.execute(
-            "select tablename from pg_tables where schemaname = %s",
+            "select tablename from pg_tables where schemaname = $1",
             [schema or self.default_schema])]
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
-        import psycopg2
-        from pyarrow import csv
+        import adbc_driver_postgresql.dbapi as adbc
 
-        columns = [_hex(c) if pa.types.is_binary(c.type) else c for c in batch.columns]
-        names = batch.schema.names
-        table = pa.Table.from_arrays(columns, names=names)
-        buffer = io.BytesIO()
-        csv.write_csv(table, buffer, csv.WriteOptions(include_header=False,
-                                                      quoting_style="needed"))
-        buffer.seek(0)
-        cols = ", ".join(self.q(n) for n in names)
+        schema, table = self._split(relation)
         try:
             with self.conn.cursor() as cur:
-                # The staging table was created in this transaction, so FREEZE may skip
-                # the hint-bit rewrite that would otherwise follow the load.
-                cur.copy_expert(f"COPY {relation} ({cols}) FROM STDIN WITH (FORMAT csv, "
-                                f"FREEZE {'true' if self.freeze else 'false'})", buffer,
-                                size=COPY_CHUNK)
-        except psycopg2.Error as exc:
-            raise RunError(f"PostgreSQL refused the rows: {str(exc).strip().splitlines()[0]}") \
-                from exc
+                cur.adbc_ingest(table, batch, mode="append", db_schema_name=schema)
+        except adbc.Error as exc:
+            raise RunError(f"PostgreSQL refused the rows: {_message(exc)}") from exc
+
+    def _split(self, relation: str) -> tuple[str, str]:
+        """Back from a quoted "schema"."table" to its two names (ADBC quotes them itself)."""
+        match = re.fullmatch(r'"((?:[^"]|"")*)"\."((?:[^"]|"")*)"', relation)
+        if not match:
+            raise RunError(f"Unexpected relation {relation}")
+        return match.group(1).replace('""', '"'), match.group(2).replace('""', '"')
 
     def begin(self, target, schema, run_id):
         if target.schema and target.schema != self.default_schema:

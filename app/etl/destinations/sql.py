@@ -85,18 +85,22 @@ class SqlDestination:
     def read_state(self, key: str) -> dict | None:
         if self.columns(self.default_schema, STATE_TABLE) is None:
             return None
+        (p,) = self.placeholders(1)
         rows = self.execute(f"SELECT {self.q('state')} FROM {self._state_relation()} "
-                            f"WHERE {self.q('state_key')} = {self.placeholder}", [key])
+                            f"WHERE {self.q('state_key')} = {p}", [key])
         return json.loads(rows[0][0]) if rows else None
 
-    placeholder = "%s"
+    def placeholders(self, count: int) -> list[str]:
+        """Parameter markers of the driver ("%s", "?", "$1" ...)."""
+        return ["%s"] * count
 
     def write_state(self, key: str, state: dict) -> None:
         self._ensure_state_table()
-        self.execute(f"DELETE FROM {self._state_relation()} WHERE {self.q('state_key')} = "
-                     f"{self.placeholder}", [key])
-        p = self.placeholder
-        self.execute(f"INSERT INTO {self._state_relation()} VALUES ({p}, {p}, {p})",
+        (p,) = self.placeholders(1)
+        self.execute(f"DELETE FROM {self._state_relation()} WHERE {self.q('state_key')} = {p}",
+                     [key])
+        marks = ", ".join(self.placeholders(3))
+        self.execute(f"INSERT INTO {self._state_relation()} VALUES ({marks})",
                      [key, json.dumps(state), datetime.now(UTC).isoformat()])
 
     def drop_stale_stages(self, schema: str | None, table: str) -> None:

@@ -24,7 +24,9 @@ def _value(v):
 class SqliteDestination(SqlDestination):
     dialect = "sqlite"
     default_schema = None
-    placeholder = "?"
+
+    def placeholders(self, count: int) -> list[str]:
+        return ["?"] * count
 
     def __init__(self, path: str) -> None:
         self.path = Path(path).expanduser()
