@@ -31,7 +31,9 @@ class SqliteDestination(SqlDestination):
     def __init__(self, path: str) -> None:
         self.path = Path(path).expanduser()
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            # The pipeline writes from its own thread; one thread at a time uses it.
+            self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                        check_same_thread=False)
         except sqlite3.Error as exc:
             raise RunError(f"Cannot open SQLite file {self.path}: {exc}") from exc
 
