@@ -6,20 +6,24 @@ from app.connectors.base import Connector, Failed, Probe, TableInfo, first_line
 from app.connectors.google_auth import google_credentials
 
 
+def make_client(params: dict):
+    """A BigQuery client for a saved connection (also used by the engine's destination)."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery
+
+    endpoint = params.get("endpoint")
+    # An emulator behind `endpoint` takes no credentials; Google itself always does.
+    credentials = (AnonymousCredentials() if endpoint and not params.get("key_file")
+                   else google_credentials(params))
+    options = {"api_endpoint": endpoint} if endpoint else None
+    return bigquery.Client(project=params["project"], credentials=credentials,
+                           location=params.get("location") or None, client_options=options)
+
+
 class BigQueryConnector(Connector):
     def _client(self, probe: Probe):
-        from google.auth.credentials import AnonymousCredentials
-        from google.cloud import bigquery
-
-        p = self.params
         probe.stage("authenticate")
-        endpoint = p.get("endpoint")
-        # An emulator behind `endpoint` takes no credentials; Google itself always does.
-        credentials = (AnonymousCredentials() if endpoint and not p.get("key_file")
-                       else google_credentials(p))
-        options = {"api_endpoint": endpoint} if endpoint else None
-        return bigquery.Client(project=p["project"], credentials=credentials,
-                               location=p.get("location") or None, client_options=options)
+        return make_client(self.params)
 
     def _call(self, fn, *args, **kwargs):
         from google.api_core import exceptions

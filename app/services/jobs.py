@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app import paths
 from app.connectors import registry
 from app.connectors.base import ListingError
-from app.etl.destinations import FILE_MODES, MODES, WRITABLE
+from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
 from app.etl.errors import RunCancelled, RunError
 from app.etl.incremental import encode, parse_lookback
 from app.etl.pipeline import RunHandle
@@ -211,6 +211,9 @@ class JobService:
                 raise ValidationError({"mode": f"Mode must be one of {', '.join(MODES)}."})
             if dest_type in ("parquet", "csv", "json") and spec.mode not in FILE_MODES:
                 raise ValidationError({"mode": f"A {dest_type} folder takes replace mode only "
+                                               f"({where})."})
+            if dest_type == "bigquery" and spec.mode not in BIGQUERY_MODES:
+                raise ValidationError({"mode": f"BigQuery takes replace or append mode "
                                                f"({where})."})
             if spec.mode == "incremental" and not spec.cursor:
                 raise ValidationError({"cursor": f"Incremental mode needs a cursor column "

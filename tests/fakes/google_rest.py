@@ -27,7 +27,9 @@ class FakeGoogle:
             def _serve(self) -> None:
                 path, _, query = self.path.partition("?")
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+                raw = self.rfile.read(length) if length else b""
+                is_json = "json" in (self.headers.get("Content-Type") or "")
+                body = json.loads(raw or b"{}") if is_json else raw
                 fake.requests.append((self.command, path))
                 for method, pattern, handler in fake.routes:
                     match = pattern.fullmatch(path)
@@ -112,9 +114,45 @@ def secret_manager() -> FakeGoogle:
     return fake
 
 
-def bigquery(project: str, dataset: str, tables: dict[str, dict]) -> FakeGoogle:
-    """BigQuery v2: get dataset, list tables, get table. `tables`: id -> {rows, modified_ms}."""
+def _multipart(body: bytes) -> list[bytes]:
+    """The parts of a multipart/related body (the job resource, then the file)."""
+    boundary = body.split(b"\r\n", 1)[0]
+    parts = []
+    for chunk in body.split(boundary)[1:-1]:
+        _, _, payload = chunk.partition(b"\r\n\r\n")
+        parts.append(payload[:-2] if payload.endswith(b"\r\n") else payload)
+    return parts
+
+
+def bigquery(project: str, dataset: str, tables: dict[str, dict],
+             fail_loads: str | None = None) -> FakeGoogle:
+    """BigQuery v2: get dataset, list tables, get table, and load jobs from an upload.
+
+    `tables`: id -> {rows, modified_ms}. Uploaded files land in `fake.loads` as
+    (job configuration, file bytes). With `fail_loads`, every load job ends with that error.
+    """
     fake = FakeGoogle()
+    fake.loads = []  # type: ignore[attr-defined]
+    jobs: dict[str, dict] = {}
+
+    @fake.route("POST", rf"/upload/bigquery/v2/projects/{project}/jobs")
+    def upload(match, body, query):
+        assert "uploadType=multipart" in query
+        resource_part, media = _multipart(body)
+        resource = json.loads(resource_part)
+        fake.loads.append((resource["configuration"]["load"], media))
+        job_id = resource["jobReference"]["jobId"]
+        status = {"state": "DONE"}
+        if fail_loads:
+            status["errorResult"] = {"reason": "invalid", "message": fail_loads}
+            status["errors"] = [status["errorResult"]]
+        jobs[job_id] = {**resource, "status": status, "statistics": {}}
+        return 200, jobs[job_id]
+
+    @fake.route("GET", rf"/bigquery/v2/projects/{project}/jobs/([^/]+)")
+    def get_job(match, body, query):
+        return 200, jobs[match.group(1)]
+
     base = rf"/bigquery/v2/projects/{project}/datasets/{dataset}"
 
     def table_ref(table_id: str) -> dict:

@@ -71,6 +71,10 @@ def open_destination(type_key: str | None, params: dict, secrets: dict) -> Desti
         from app.etl.destinations.sqlite import SqliteDestination
 
         return SqliteDestination(params["path"])
+    if type_key == "bigquery":
+        from app.etl.destinations.bigquery import BigQueryDestination
+
+        return BigQueryDestination(params, secrets)
     if type_key in ("parquet", "csv", "json"):
         from app.etl.destinations.files import FolderDestination
 
@@ -78,5 +82,7 @@ def open_destination(type_key: str | None, params: dict, secrets: dict) -> Desti
     raise RunError(f"Sluice cannot write to {type_key} connections yet.")
 
 
-WRITABLE = ("duckdb", "postgresql", "mysql", "mariadb", "sqlite", "parquet", "csv", "json")
+WRITABLE = ("duckdb", "postgresql", "mysql", "mariadb", "sqlite", "parquet", "csv", "json",
+            "bigquery")
 FILE_MODES = ("replace",)
+BIGQUERY_MODES = ("replace", "append")
