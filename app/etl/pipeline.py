@@ -17,6 +17,7 @@ import pyarrow as pa
 from app.etl.errors import RunCancelled
 
 QUEUE_BATCHES = 4
+WRITE_ROWS = 131_072
 _DONE = object()
 
 
@@ -50,20 +51,36 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
     failure: list[BaseException] = []
     stop = threading.Event()
 
+    def deliver(pending: list[pa.RecordBatch]) -> None:
+        batch = pending[0] if len(pending) == 1 else \
+            pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+        write(batch)
+        handle.rows_written += batch.num_rows
+        handle._progress()
+
     def writer() -> None:
+        # Small batches from the reader are coalesced to about WRITE_ROWS rows: one COPY,
+        # one Parquet row group, one insert per chunk instead of dozens.
+        pending: list[pa.RecordBatch] = []
+        rows = 0
         while True:
             item = slots.get()
-            if item is _DONE:
-                return
             if stop.is_set():
+                if item is _DONE:
+                    return
                 continue  # drain so the reader never blocks on a full queue
             try:
-                write(item)
-                handle.rows_written += item.num_rows
-                handle._progress()
+                if item is not _DONE and item.num_rows:
+                    pending.append(item)
+                    rows += item.num_rows
+                if pending and (rows >= WRITE_ROWS or item is _DONE):
+                    deliver(pending)
+                    pending, rows = [], 0
             except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
                 failure.append(exc)
                 stop.set()
+            if item is _DONE:
+                return
 
     thread = threading.Thread(target=writer, name="sluice-writer", daemon=True)
     thread.start()
