@@ -17,7 +17,7 @@ import pyarrow as pa
 from app.etl.errors import RunCancelled
 
 QUEUE_BATCHES = 4
-WRITE_ROWS = 131_072
+WRITE_ROWS = 65_536
 _DONE = object()
 
 
