@@ -105,3 +105,27 @@ def test_append_adds_new_source_columns(ctx, pg_db):
             "insert into log values (2, 'y', 'warn')")
     assert run(ctx, "log").status == "succeeded"
     assert warehouse_rows("select id, msg, level from log") == [(1, "x", None), (2, "y", "warn")]
+
+
+def test_incremental_from_mariadb_through_the_fast_path(ctx, mariadb_db):
+    import pymysql
+
+    conn = pymysql.connect(host=mariadb_db.host, port=mariadb_db.port, user=mariadb_db.user,
+                           password=mariadb_db.password, database=mariadb_db.database,
+                           autocommit=True)
+    with conn.cursor() as cur:
+        cur.execute("create table visits (id int primary key, at datetime(6), page text)")
+        cur.execute("insert into visits values (1, '2024-01-01 10:00:00', 'home'), "
+                    "(2, '2024-01-01 10:00:00', 'about')")
+    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
+    make_job(ctx, "visits", "maria", [TableSpec("visits", mode="incremental", cursor="at")])
+    assert run(ctx, "visits").rows_written == 2
+    with conn.cursor() as cur:
+        cur.execute("insert into visits values (3, '2024-01-01 10:00:00', 'late, same time'), "
+                    "(4, '2024-01-02 09:30:00', 'next day')")
+    conn.close()
+    second = run(ctx, "visits")
+    assert second.rows_written == 2, second.log
+    assert second.cursor_after == {"visits": "2024-01-02T09:30:00"}
+    assert warehouse_rows("select id, page from visits") == [
+        (1, "home"), (2, "about"), (3, "late, same time"), (4, "next day")]

@@ -44,6 +44,10 @@ def open_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest
         from app.etl.readers.duck import DuckDbReader
 
         return DuckDbReader(params["path"], request, cancel)
+    if type_key in ("mysql", "mariadb"):
+        from app.etl.readers.mysql import MySqlFastReader
+
+        return MySqlFastReader(type_key, params, secrets, request, cancel)
     if type_key in ("csv", "json", "parquet", "avro", "excel", "text"):
         from app.etl.readers.files import open_file_reader
 
