@@ -31,7 +31,7 @@ from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 log = logging.getLogger("sluice.jobs")
 LOCAL = "local"
 READABLE = ("postgresql", "mysql", "mariadb", "redshift", "oracle", "sqlserver", "synapse",
-            "sqlite", "duckdb", "csv", "json", "parquet", "avro", "excel", "text")
+            "bigquery", "sqlite", "duckdb", "csv", "json", "parquet", "avro", "excel", "text")
 
 
 class JobBusy(ServiceError):

@@ -134,6 +134,13 @@ def bigquery(project: str, dataset: str, tables: dict[str, dict],
     fake = FakeGoogle()
     fake.loads = []  # type: ignore[attr-defined]
     jobs: dict[str, dict] = {}
+    base = rf"/bigquery/v2/projects/{project}/datasets/{dataset}"
+
+    @fake.route("GET", base + r"/tables/([^/]+)/data")
+    def list_rows(match, body, query):
+        data = tables[match.group(1)].get("data", [])
+        return 200, {"kind": "bigquery#tableDataList", "totalRows": str(len(data)),
+                     "rows": [{"f": [{"v": v} for v in row]} for row in data]}
 
     @fake.route("POST", rf"/upload/bigquery/v2/projects/{project}/jobs")
     def upload(match, body, query):
@@ -153,7 +160,6 @@ def bigquery(project: str, dataset: str, tables: dict[str, dict],
     def get_job(match, body, query):
         return 200, jobs[match.group(1)]
 
-    base = rf"/bigquery/v2/projects/{project}/datasets/{dataset}"
 
     def table_ref(table_id: str) -> dict:
         return {"projectId": project, "datasetId": dataset, "tableId": table_id}
@@ -178,10 +184,11 @@ def bigquery(project: str, dataset: str, tables: dict[str, dict],
         if table_id not in tables:
             return 404, error(404, "NOT_FOUND", f"Not found: Table {table_id}")
         info = tables[table_id]
+        fields = info.get("schema", [{"name": "id", "type": "INTEGER"}])
         resource = {"kind": "bigquery#table", "tableReference": table_ref(table_id),
                     "type": info.get("type", "TABLE"),
                     "lastModifiedTime": str(info["modified_ms"]),
-                    "schema": {"fields": [{"name": "id", "type": "INTEGER"}]}}
+                    "schema": {"fields": fields}}
         if info.get("rows") is not None:
             resource["numRows"] = str(info["rows"])
         return 200, resource

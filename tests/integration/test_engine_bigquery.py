@@ -58,3 +58,25 @@ def test_merge_into_bigquery_is_refused_when_the_job_is_made(ctx, pg_db):
         with pytest.raises(ValidationError, match="BigQuery takes replace or append"):
             make_job(ctx, "to bq", "src", [TableSpec("orders", mode="merge",
                                                      primary_key=["id"])], destination="bq")
+
+
+def test_bigquery_table_to_local_warehouse(ctx):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tests.integration.engine_helpers import warehouse_rows
+
+    schema = [{"name": "id", "type": "INTEGER"}, {"name": "price", "type": "NUMERIC"},
+              {"name": "at", "type": "TIMESTAMP"}, {"name": "name", "type": "STRING"}]
+    at = datetime(2024, 5, 1, 10, tzinfo=UTC)
+    data = [["1", "9.99", str(int(at.timestamp() * 1_000_000)), "Zoë"],
+            ["2", None, None, None]]
+    tables = {"items": {"rows": 2, "modified_ms": 0, "schema": schema, "data": data}}
+    with google_rest.bigquery("acme", "dw", tables) as fake:
+        save_connection(ctx, "bigquery", "bq", {"project": "acme", "dataset": "dw",
+                                                "endpoint": fake.endpoint})
+        make_job(ctx, "from bq", "bq", [TableSpec("items")])
+        result = run(ctx, "from bq")
+    assert result.status == "succeeded", result.error
+    assert warehouse_rows('select id, price, "at", name from items') == [
+        (1, Decimal("9.99"), at, "Zoë"), (2, None, None, None)]

@@ -44,6 +44,10 @@ def open_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest
         from app.etl.readers.duck import DuckDbReader
 
         return DuckDbReader(params["path"], request, cancel)
+    if type_key == "bigquery":
+        from app.etl.readers.bigquery import BigQueryReader
+
+        return BigQueryReader(params, request, cancel)
     if type_key in ("mysql", "mariadb"):
         from app.etl.readers.mysql import MySqlFastReader
 
