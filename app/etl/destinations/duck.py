@@ -34,27 +34,6 @@ class DuckDbDestination(SqlDestination):
     def execute(self, sql: str, params=None) -> list[tuple]:
         return self.conn.execute(sql, params or []).fetchall()
 
-    def begin_tx(self) -> None:
-        self.conn.begin()
-
-    def commit_tx(self) -> None:
-        self.conn.commit()
-
-    def rollback_tx(self) -> None:
-        self.conn.rollback()
-
-    def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
-        rows = self.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema or self.default_schema, table])
-        return dict(rows) if rows else None
-
-    def table_names(self, schema: str | None) -> list[str]:
-        return [r[0] for r in self.execute(
-            "select table_name from information_schema.tables where table_schema = ?",
-            [schema or self.default_schema])]
-
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
         self.conn.from_arrow(batch).insert_into(relation)

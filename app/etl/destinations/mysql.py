@@ -19,6 +19,7 @@ def _value(v):
 class MySqlDestination(SqlDestination):
     dialect = "mysql"
     transactional_ddl = False
+    type_column = "column_type"
 
     def __init__(self, params: dict, secrets: dict) -> None:
         import pymysql
@@ -42,27 +43,6 @@ class MySqlDestination(SqlDestination):
                 return list(cur.fetchall()) if cur.description else []
         except pymysql.err.MySQLError as exc:
             raise RunError(f"The server refused: {exc.args[-1]}") from exc
-
-    def begin_tx(self) -> None:
-        self.conn.begin()
-
-    def commit_tx(self) -> None:
-        self.conn.commit()
-
-    def rollback_tx(self) -> None:
-        self.conn.rollback()
-
-    def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
-        rows = self.execute(
-            "select column_name, column_type from information_schema.columns "
-            "where table_schema = %s and table_name = %s order by ordinal_position",
-            [schema or self.default_schema, table])
-        return dict(rows) if rows else None
-
-    def table_names(self, schema: str | None) -> list[str]:
-        return [r[0] for r in self.execute(
-            "select table_name from information_schema.tables where table_schema = %s",
-            [schema or self.default_schema])]
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         import pymysql

@@ -66,12 +66,6 @@ class PostgresDestination(SqlDestination):
     def begin_tx(self) -> None:
         pass  # ADBC connections are not in autocommit: a transaction is always open
 
-    def commit_tx(self) -> None:
-        self.conn.commit()
-
-    def rollback_tx(self) -> None:
-        self.conn.rollback()
-
     def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
         rows = self.execute(
             "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
@@ -79,11 +73,6 @@ class PostgresDestination(SqlDestination):
             "where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped "
             "order by a.attnum", [schema or self.default_schema, table])
         return dict(rows) if rows else None
-
-    def table_names(self, schema: str | None) -> list[str]:
-        return [r[0] for r in self.execute(
-            "select tablename from pg_tables where schemaname = $1",
-            [schema or self.default_schema])]
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         import adbc_driver_postgresql.dbapi as adbc

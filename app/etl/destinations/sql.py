@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pyarrow as pa
 
@@ -31,21 +32,35 @@ class SqlDestination:
 
     # --- primitives ----------------------------------------------------------------------
 
+    conn: Any = None
+    type_column = "data_type"  # the information_schema column holding the declared type
+
     def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         raise NotImplementedError
 
     def begin_tx(self) -> None:
-        raise NotImplementedError
+        self.conn.begin()
 
     def commit_tx(self) -> None:
-        raise NotImplementedError
+        self.conn.commit()
 
     def rollback_tx(self) -> None:
-        raise NotImplementedError
+        self.conn.rollback()
 
     def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
         """Column name -> declared type, or None when the table does not exist."""
-        raise NotImplementedError
+        p1, p2 = self.placeholders(2)
+        rows = self.execute(
+            f"select column_name, {self.type_column} from information_schema.columns "
+            f"where table_schema = {p1} and table_name = {p2} order by ordinal_position",
+            [schema or self.default_schema, table])
+        return dict(rows) if rows else None
+
+    def table_names(self, schema: str | None) -> list[str]:
+        (p,) = self.placeholders(1)
+        return [r[0] for r in self.execute(
+            f"select table_name from information_schema.tables where table_schema = {p}",
+            [schema or self.default_schema])]
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
@@ -109,9 +124,6 @@ class SqlDestination:
         for name in self.table_names(schema):
             if name.startswith(prefix):
                 self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, name)}")
-
-    def table_names(self, schema: str | None) -> list[str]:
-        raise NotImplementedError
 
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> SqlLoad:
         target.schema = target.schema or self.default_schema
