@@ -65,6 +65,12 @@ class SqlDestination:
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
+    def finish_inserts(self) -> None:
+        """Wait until every row given to insert_batch is in the staging table."""
+
+    def abort_inserts(self) -> None:
+        """Stop inserting (the load is being abandoned)."""
+
     def rename_sql(self, schema: str | None, old: str, new: str) -> list[str]:
         return [f"ALTER TABLE {self.qualified(schema, old)} RENAME TO {self.q(new)}"]
 
@@ -151,6 +157,7 @@ class SqlLoad:
 
     def commit(self, state: dict | None) -> None:
         d, t = self.dest, self.target
+        d.finish_inserts()
         if not d.transactional_ddl:
             d.commit_tx()  # the staged rows are safe; now the short final step
             self._publish_nontransactional(state)
@@ -214,6 +221,8 @@ class SqlLoad:
         if not self.open:
             return
         self.open = False
+        with contextlib.suppress(Exception):
+            self.dest.abort_inserts()
         with contextlib.suppress(Exception):
             self.dest.rollback_tx()
         if not self.dest.transactional_ddl:
