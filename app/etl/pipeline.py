@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from app.etl.errors import RunCancelled
 
-QUEUE_BATCHES = 4
+QUEUE_BATCHES = 2
 WRITE_ROWS = 65_536
 _DONE = object()
 

@@ -26,8 +26,10 @@ class DuckDbDestination(SqlDestination):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # A bounded buffer pool keeps a large load's memory flat: DuckDB writes row
-            # groups of a big transaction to the file (or its temp dir) instead.
-            self.conn = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT})
+            # groups of a big transaction to the file (or its temp dir) instead. One thread:
+            # the load is one insert stream, and the reader needs the other core.
+            self.conn = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT,
+                                                                "threads": 1})
         except (OSError, duckdb.Error) as exc:
             raise RunError(f"Cannot open the DuckDB file {self.path}: {exc}") from exc
 
