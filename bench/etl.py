@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,17 +42,23 @@ analyze bench;
 """
 
 
+REPEAT = 3
+
+
 def measure(args: list[str] | str, env: dict | None = None, shell: bool = False
             ) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, shell=shell, cwd=ROOT, env=env or os.environ.copy(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {args}\n{proc.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    """(median wall seconds, largest peak RSS in MB) over REPEAT runs of a child process."""
+    walls, peaks = [], []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, shell=shell, cwd=ROOT, env=env or os.environ.copy(),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - started)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"failed: {args}\n{proc.stderr.read().decode()[-2000:]}")
+        peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(walls), max(peaks)
 
 
 def psql(dsn: str, sql: str) -> None:
@@ -75,9 +82,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--big", type=int, default=0, help="also measure memory at this size")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="runs per step (median)")
     parser.add_argument("--dsn", default=os.environ.get("SLUICE_TEST_PG_DSN",
                                                          "postgresql://root@127.0.0.1:5432/test"))
     opts = parser.parse_args()
+    global REPEAT
+    REPEAT = opts.repeat
     url = urlparse(opts.dsn)
     src_db, dst_db = "sluice_bench_src", "sluice_bench_dst"
     for name in (src_db, dst_db):
@@ -147,17 +157,19 @@ def main() -> None:
                                         pipelines_dir={str(tmp / 'dlt')!r})
                 pipeline.run(table, write_disposition="replace")
                 """)], {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"})
-        psql(dst, "drop table if exists bench_copy; create table bench_copy (like bench)")
+        # Like Sluice's replace: a fresh table each time.
         results["psql binary COPY pipe PG -> PG"] = measure(
-            f"psql -q {src} -c 'copy bench to stdout (format binary)' | "
-            f"psql -q {dst} -c 'copy bench_copy from stdin (format binary)'", shell=True)
+            f"psql -q {dst} -c 'drop table if exists bench_copy' -c 'create table bench_copy "
+            f"(like bench)' 2>/dev/null; psql -q {src} -c 'copy bench to stdout (format binary)' "
+            f"| psql -q {dst} -c 'copy bench_copy from stdin (format binary)'", shell=True)
         if opts.big:
             print(f"creating {opts.big:,} rows ...", flush=True)
             psql(src, TABLE_SQL.format(rows=opts.big))
             results[f"Sluice PG -> Parquet, {opts.big:,} rows"] = measure(
                 [PY, "main.py", "job", "run", "to-lake"], env)
 
-    print(f"\n{opts.rows:,} rows, table size {size}\n")
+    print(f"\n{opts.rows:,} rows, table size {size}; median wall time of {REPEAT} runs, "
+          "largest peak RSS\n")
     print(f"{'':44} {'wall s':>8} {'peak RSS MB':>12}")
     for name, (wall, rss) in results.items():
         print(f"{name:44} {wall:8.2f} {rss:12.0f}")
