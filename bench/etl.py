@@ -79,6 +79,7 @@ def _with_password(dsn: str) -> str:
 
 
 def main() -> None:
+    global REPEAT
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--big", type=int, default=0, help="also measure memory at this size")
@@ -86,7 +87,6 @@ def main() -> None:
     parser.add_argument("--dsn", default=os.environ.get("SLUICE_TEST_PG_DSN",
                                                          "postgresql://root@127.0.0.1:5432/test"))
     opts = parser.parse_args()
-    global REPEAT
     REPEAT = opts.repeat
     url = urlparse(opts.dsn)
     src_db, dst_db = "sluice_bench_src", "sluice_bench_dst"
