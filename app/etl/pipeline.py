@@ -45,8 +45,11 @@ class RunHandle:
 
 
 def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], None],
-         handle: RunHandle) -> None:
-    """Move every batch from `batches` to `write` (on its own thread); raise what failed."""
+         handle: RunHandle, write_rows: int = WRITE_ROWS) -> None:
+    """Move every batch from `batches` to `write` (on its own thread); raise what failed.
+
+    Batches are coalesced to about `write_rows` rows (0: passed on as they come).
+    """
     slots: queue.Queue = queue.Queue(maxsize=QUEUE_BATCHES)
     failure: list[BaseException] = []
     stop = threading.Event()
@@ -59,8 +62,8 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
         handle._progress()
 
     def writer() -> None:
-        # Small batches from the reader are coalesced to about WRITE_ROWS rows: one COPY,
-        # one Parquet row group, one insert per chunk instead of dozens.
+        # Small batches from the reader are coalesced: one Parquet row group, one insert
+        # per chunk instead of dozens.
         pending: list[pa.RecordBatch] = []
         rows = 0
         while True:
@@ -73,7 +76,7 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
                 if item is not _DONE and item.num_rows:
                     pending.append(item)
                     rows += item.num_rows
-                if pending and (rows >= WRITE_ROWS or item is _DONE):
+                if pending and (rows >= write_rows or item is _DONE):
                     deliver(pending)
                     pending, rows = [], 0
             except BaseException as exc:  # noqa: BLE001 - handed to the reading thread

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from app.etl.destinations import Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
-from app.etl.pipeline import RunHandle, pump
+from app.etl.pipeline import WRITE_ROWS, RunHandle, pump
 from app.etl.readers import ReadRequest, open_reader
 
 
@@ -65,7 +65,8 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
     try:
         load = destination.begin(target, reader.schema, run_id)
         try:
-            pump(tracker.filter(batches) if tracker else batches, load.write, handle)
+            pump(tracker.filter(batches) if tracker else batches, load.write, handle,
+                 getattr(load, "write_rows", WRITE_ROWS))
             load.commit(tracker.state() if tracker else None)
         except BaseException:
             load.abort()

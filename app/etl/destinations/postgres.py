@@ -97,6 +97,7 @@ class IngestStream:
 class PostgresDestination(SqlDestination):
     dialect = "postgresql"
     default_schema = "public"
+    write_rows = 0  # one COPY stream takes batches of any size: no coalescing copy
 
     def __init__(self, params: dict, secrets: dict) -> None:
         import adbc_driver_postgresql.dbapi as adbc

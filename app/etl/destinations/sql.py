@@ -34,6 +34,7 @@ class SqlDestination:
 
     conn: Any = None
     type_column = "data_type"  # the information_schema column holding the declared type
+    write_rows = 65_536  # coalesce small batches into inserts of about this many rows
 
     def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         raise NotImplementedError
@@ -144,6 +145,7 @@ class SqlLoad:
     def __init__(self, dest: SqlDestination, target: Target, schema: pa.Schema,
                  stage: str) -> None:
         self.dest, self.target, self.schema, self.stage = dest, target, schema, stage
+        self.write_rows = dest.write_rows
         self.stage_rel = dest.qualified(target.schema, stage)
         self.target_rel = dest.qualified(target.schema, target.table)
         self.open = True

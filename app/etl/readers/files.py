@@ -14,8 +14,6 @@ from app.connectors.files import EXTENSIONS
 from app.etl.errors import RunCancelled, RunError
 from app.etl.readers import ReadRequest
 
-JSON_CHUNK_BYTES = 16 << 20
-
 
 def locate(type_key: str, params: dict, table: str) -> tuple[Path, str | None]:
     """(file, sheet) holding `table` in the connection's file or folder."""
@@ -92,22 +90,33 @@ def _csv(path: Path, params: dict, rows: int) -> tuple[pa.Schema, Iterator]:
 
 
 def _records(records: Iterator[dict], rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of `rows` records; the first batch fixes the columns and their types."""
     chunk: list[dict] = []
     schema = None
+
+    def batch() -> Iterator[pa.RecordBatch]:
+        nonlocal schema
+        if schema is not None:
+            extra = set().union(*chunk) - set(schema.names)
+            if extra:  # never drop a value silently
+                raise RunError(f"Field(s) {', '.join(sorted(extra))} first appear after "
+                               f"row {rows}; the columns are fixed by the first rows.")
+        table = pa.Table.from_pylist(chunk, schema=schema)
+        schema = schema or table.schema
+        yield from table.to_batches()
+
     for record in records:
         chunk.append(record)
         if len(chunk) >= rows:
-            table = pa.Table.from_pylist(chunk, schema=schema)
-            schema = schema or table.schema
-            yield from table.to_batches()
+            yield from batch()
             chunk = []
     if chunk:
-        yield from pa.Table.from_pylist(chunk, schema=schema).to_batches()
+        yield from batch()
 
 
 def _json(path: Path, params: dict, rows: int) -> tuple[pa.Schema, Iterator]:
-    from pyarrow import json as pj
-
+    """Objects, one per line or in one array. Parsed with the json module: Arrow's JSON
+    reader would turn strings that look like dates into timestamps, and JSON has none."""
     with path.open("rb") as fh:
         head = fh.read(4096).lstrip()
     layout = params.get("layout", "auto")
@@ -116,21 +125,13 @@ def _json(path: Path, params: dict, rows: int) -> tuple[pa.Schema, Iterator]:
             data = json.load(fh)
         return _peek(_records(iter(data), rows), pa.schema([]))
 
-    def chunks() -> Iterator[pa.RecordBatch]:
-        schema = None
+    def objects() -> Iterator[dict]:
         with path.open("rb") as fh:
-            while True:
-                block = fh.read(JSON_CHUNK_BYTES)
-                if not block:
-                    return
-                block += fh.readline()  # end on a whole line
-                options = pj.ParseOptions(explicit_schema=schema,
-                                          unexpected_field_behavior="infer")
-                table = pj.read_json(pa.BufferReader(block), parse_options=options)
-                schema = schema or table.schema
-                yield from table.to_batches(max_chunksize=rows)
+            for line in fh:
+                if line.strip():
+                    yield json.loads(line)
 
-    return _peek(chunks(), pa.schema([]))
+    return _peek(_records(objects(), rows), pa.schema([]))
 
 
 def _parquet(path: Path, params: dict, rows: int) -> tuple[pa.Schema, Iterator]:
