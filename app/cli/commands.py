@@ -236,8 +236,8 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
         now = time.monotonic()
         if now - last[0] >= 1.0:  # a line a second on stderr; stdout stays for results
             last[0] = now
-            print(f"{h.table}: {h.rows_written:,} rows ({h.rate:,.0f} rows/s)",
-                  file=sys.stderr, flush=True)
+            print(f"{h.table}: {h.rows_written:,} rows, {h.bytes / 1e6:,.0f} MB read "
+                  f"({h.rate:,.0f} rows/s)", file=sys.stderr, flush=True)
 
     handle = RunHandle(on_progress=progress)
     run = JobService(ctx).run(args.name, trigger="cli", handle=handle)

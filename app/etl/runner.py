@@ -61,6 +61,15 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
     handle.table = spec.source_name
     read_before, written_before = handle.rows_read, handle.rows_written
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
+    if tracker is None and source_type == "postgresql" and hasattr(destination, "pipe_params"):
+        from app.etl.pg_pipe import pipe_table
+
+        try:
+            pipe_table(reader, *destination.pipe_params(), target, run_id, handle)
+        finally:
+            reader.close()
+        return TableResult(spec.source_name, handle.rows_read - read_before,
+                           handle.rows_written - written_before)
     batches = reader.batches()
     try:
         load = destination.begin(target, reader.schema, run_id)

@@ -27,6 +27,13 @@ def _message(exc: Exception) -> str:
     return (match.group(1) if match else text).strip().splitlines()[0]
 
 
+CATALOGUE_COLUMNS = (
+    "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+    "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
+    "where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped "
+    "order by a.attnum")
+
+
 def adbc_uri(params: dict, secrets: dict) -> str:
     user = url_quote(params["user"], safe="")
     password = secrets.get("password")
@@ -102,7 +109,7 @@ class PostgresDestination(SqlDestination):
     def __init__(self, params: dict, secrets: dict) -> None:
         import adbc_driver_postgresql.dbapi as adbc
 
-        self.params = params
+        self.params, self.secrets = params, secrets
         self._stream: IngestStream | None = None
         try:
             self.conn = adbc.connect(adbc_uri(params, secrets))
@@ -129,12 +136,12 @@ class PostgresDestination(SqlDestination):
         pass  # ADBC connections are not in autocommit: a transaction is always open
 
     def columns(self, schema: str | None, table: str) -> dict[str, str] | None:
-        rows = self.execute(
-            "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-            "join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = $1 and c.relname = $2 and a.attnum > 0 and not a.attisdropped "
-            "order by a.attnum", [schema or self.default_schema, table])
+        rows = self.execute(CATALOGUE_COLUMNS, [schema or self.default_schema, table])
         return dict(rows) if rows else None
+
+    def pipe_params(self) -> tuple[dict, dict]:
+        """Where a PostgreSQL source may COPY straight into (see app.etl.pg_pipe)."""
+        return self.params, self.secrets
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         if self._stream is None:

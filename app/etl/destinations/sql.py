@@ -151,7 +151,10 @@ class SqlLoad:
         self.open = True
         if dest.transactional_ddl:
             dest.begin_tx()
-        dest.execute(dest.create_sql(self.stage_rel, schema))
+        self.create_stage()
+
+    def create_stage(self) -> None:
+        self.dest.execute(self.dest.create_sql(self.stage_rel, self.schema))
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows:

@@ -70,6 +70,7 @@ class PostgresCopyReader:
             raise RunError(f"Cursor column {request.cursor!r} is not in table "
                            f"{schema}.{request.table} (columns: {', '.join(names)}).")
         self.schema = pa.schema([(name, types.from_postgres(t)) for name, t in columns])
+        self.pg_types = dict(columns)  # exact declared types, for a PostgreSQL destination
         query = sql.SQL("select {} from {}.{}").format(
             sql.SQL(", ").join(sql.Identifier(n) for n in names),
             sql.Identifier(schema), sql.Identifier(request.table))
@@ -77,6 +78,8 @@ class PostgresCopyReader:
             query = sql.SQL("{} where {} >= {}").format(
                 query, sql.Identifier(request.cursor), sql.Literal(request.since))
         self.copy = sql.SQL("copy ({}) to stdout with (format csv)").format(query) \
+            .as_string(self.conn)
+        self.copy_binary = sql.SQL("copy ({}) to stdout with (format binary)").format(query) \
             .as_string(self.conn)
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -89,6 +92,11 @@ class PostgresCopyReader:
             pass  # the reading side stopped (cancelled or failed) and said why
         except BaseException as exc:  # noqa: BLE001 - re-raised in batches()
             self._error = exc
+
+    def copy_binary_to(self, sink) -> None:
+        """Stream the rows in PostgreSQL's binary COPY format into `sink` (a file object)."""
+        with self.conn.cursor() as cur:
+            cur.copy_expert(self.copy_binary, sink, size=1 << 20)
 
     def _convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """bytea arrives as hex text (\\x...); everything else is parsed to its type."""
