@@ -9,7 +9,7 @@ import pyarrow as pa
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
 
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "64MB"
 
 
 class DuckDbDestination(SqlDestination):
