@@ -25,7 +25,8 @@ EMPTY_CONNECTIONS = ("No database connections configured — create your first c
                      "start moving data.")
 EMPTY_JOBS = ("No ETL jobs yet — a job copies tables from a connection into the local "
               "warehouse or another destination, now or on a schedule.")
-JOBS_LATER = "ETL jobs arrive with the job engine; connections can be managed now."
+JOBS_LATER = ("The job wizard is not in the app yet; create and run jobs from the command "
+              "line: python main.py job add --help")
 
 
 def _header(title: str) -> tuple[QHBoxLayout, QLabel]:

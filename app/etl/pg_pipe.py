@@ -29,6 +29,7 @@ class PipeDestination(SqlDestination):
 
     dialect = "postgresql"
     default_schema = "public"
+    creates_schemas = True
 
     def __init__(self, params: dict, secrets: dict) -> None:
         self.conn = connect(params, secrets)
@@ -133,9 +134,7 @@ def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: 
     """Load one table through the pipe and publish it (see SqlLoad.commit)."""
     dest = PipeDestination(params, secrets)
     try:
-        target.schema = target.schema or dest.default_schema
-        if target.schema != dest.default_schema:
-            dest.execute(f"CREATE SCHEMA IF NOT EXISTS {dest.q(target.schema)}")
+        dest.ensure_schema(target)
         load = PipeLoad(dest, target, reader, stage_name(target.table, run_id))
         try:
             load.fill(handle)

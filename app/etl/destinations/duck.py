@@ -15,6 +15,7 @@ MEMORY_LIMIT = "64MB"
 class DuckDbDestination(SqlDestination):
     dialect = "duckdb"
     default_schema = "main"
+    creates_schemas = True
 
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count
@@ -39,11 +40,6 @@ class DuckDbDestination(SqlDestination):
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
         self.conn.from_arrow(batch).insert_into(relation)
-
-    def begin(self, target, schema, run_id):
-        if target.schema and target.schema != self.default_schema:
-            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(target.schema)}")
-        return super().begin(target, schema, run_id)
 
     def close(self) -> None:
         self.conn.close()

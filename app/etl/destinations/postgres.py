@@ -104,6 +104,7 @@ class IngestStream:
 class PostgresDestination(SqlDestination):
     dialect = "postgresql"
     default_schema = "public"
+    creates_schemas = True
     write_rows = 0  # one COPY stream takes batches of any size: no coalescing copy
 
     def __init__(self, params: dict, secrets: dict) -> None:
@@ -165,11 +166,6 @@ class PostgresDestination(SqlDestination):
         if not match:
             raise RunError(f"Unexpected relation {relation}")
         return match.group(1).replace('""', '"'), match.group(2).replace('""', '"')
-
-    def begin(self, target, schema, run_id):
-        if target.schema and target.schema != self.default_schema:
-            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(target.schema)}")
-        return super().begin(target, schema, run_id)
 
     def close(self) -> None:
         self.conn.close()

@@ -132,8 +132,15 @@ class SqlDestination:
             if name.startswith(prefix):
                 self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, name)}")
 
-    def begin(self, target: Target, schema: pa.Schema, run_id: str) -> SqlLoad:
+    creates_schemas = False  # PostgreSQL and DuckDB make a missing destination schema
+
+    def ensure_schema(self, target: Target) -> None:
         target.schema = target.schema or self.default_schema
+        if self.creates_schemas and target.schema != self.default_schema:
+            self.execute(f"CREATE SCHEMA IF NOT EXISTS {self.q(target.schema)}")
+
+    def begin(self, target: Target, schema: pa.Schema, run_id: str) -> SqlLoad:
+        self.ensure_schema(target)
         if not self.transactional_ddl:
             self.drop_stale_stages(target.schema, target.table)
         return SqlLoad(self, target, schema, stage_name(target.table, run_id))
