@@ -44,7 +44,8 @@ def dispatch(args: argparse.Namespace) -> int:
     setup_logging()
     ctx = open_app(vault_password=_vault_password)
     try:
-        if getattr(args, "action", None) in ("add", "edit", "status"):
+        if (args.command, getattr(args, "action", None)) in (
+                ("connection", "add"), ("connection", "edit"), ("secrets", "status")):
             warning = ctx.secrets.warning()
             if warning:
                 print(f"sluice: warning: {warning}", file=sys.stderr)

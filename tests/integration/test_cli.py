@@ -162,3 +162,53 @@ def test_secret_backend_choice_and_vault(mariadb_db):
     result = json.loads(wrong.stdout)[0]["result"]
     assert (result["status"], result["message"]) == (
         "error", "Secret unavailable: Wrong master password for the encrypted vault.")
+
+
+def test_job_commands(pg_db):
+    from tests.integration.engine_helpers import pg_exec
+
+    pg_exec(pg_db, "create table orders (id int primary key, total numeric(8,2))",
+            "insert into orders values (1, 9.50), (2, 20.00)")
+    assert sluice("connection", "add", "--type", "postgresql", "--name", "src", "--host",
+                  pg_db.host, "--port", str(pg_db.port), "--database", pg_db.database,
+                  "--user", pg_db.user).returncode == 0
+    missing = sluice("job", "add", "--name", "n", "--source", "src", "--table", "nope")
+    assert (missing.returncode, missing.stderr.strip()) == (
+        1, "sluice: Table 'nope' is not in the source.")
+    added = sluice("job", "add", "--name", "Nightly", "--source", "src", "--table", "orders",
+                   "--mode", "merge", "--primary-key", "id")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "Created job 'Nightly': public.orders from src to local (merge)."
+    duplicate = sluice("job", "add", "--name", "NIGHTLY", "--source", "src", "--table", "orders")
+    assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
+
+    shown = json.loads(sluice("job", "show", "nightly", "--json").stdout)
+    assert shown["tables"][0]["mode"] == "merge" and shown["tables"][0]["primary_key"] == ["id"]
+    assert [j["name"] for j in json.loads(sluice("job", "list", "--json").stdout)] == ["Nightly"]
+
+    ran = sluice("job", "run", "Nightly", "--json")
+    assert ran.returncode == 0, ran.stderr
+    run = json.loads(ran.stdout)
+    assert (run["status"], run["rows_written"], run["trigger"]) == ("succeeded", 2, "cli")
+    runs = json.loads(sluice("job", "runs", "Nightly", "--json").stdout)
+    assert [r["id"] for r in runs] == [run["id"]]
+
+    refused = sluice("connection", "delete", "src")
+    assert refused.returncode == 1 and "'Nightly'" in refused.stderr
+    assert sluice("job", "delete", "Nightly").returncode == 0
+    assert json.loads(sluice("job", "list", "--json").stdout) == []
+    assert sluice("connection", "delete", "src").returncode == 0
+
+
+def test_a_failed_run_exits_1(pg_db):
+    from tests.integration.engine_helpers import pg_exec
+
+    pg_exec(pg_db, "create table t (id int)")
+    sluice("connection", "add", "--type", "postgresql", "--name", "src", "--host", pg_db.host,
+           "--port", str(pg_db.port), "--database", pg_db.database, "--user", pg_db.user)
+    assert sluice("job", "add", "--name", "j", "--source", "src", "--table", "t").returncode == 0
+    pg_exec(pg_db, "drop table t")
+    failed = sluice("job", "run", "j")
+    assert failed.returncode == 1
+    assert failed.stdout.startswith("failed: 0 rows")
+    assert "sluice: run failed: Table public.t does not exist (any more)" in failed.stderr
