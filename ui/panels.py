@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui import theme
-from ui.connection_delegate import CardDelegate
+from ui.connection_delegate import ConnectionCardDelegate
 from ui.connection_model import ConnectionListModel, FilterRole
 
 EMPTY_CONNECTIONS = ("No database connections configured — create your first connection to "
@@ -105,7 +105,7 @@ class ConnectionsPanel(QFrame):
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.view.setSelectionMode(QListView.SelectionMode.NoSelection)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.delegate = CardDelegate(self.view)
+        self.delegate = ConnectionCardDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
         self.delegate.edit_requested.connect(self.edit_requested)
         self.delegate.delete_requested.connect(self.delete_requested)

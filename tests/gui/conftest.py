@@ -46,8 +46,9 @@ def card_rect(window: MainWindow, name: str):
 
 
 def click_card_button(qtbot, window: MainWindow, name: str, button: str) -> None:
-    rect, _ = card_rect(window, name)
-    target = window.connections.delegate._buttons(rect)[button].center()
+    rect, index = card_rect(window, name)
+    delegate = window.connections.delegate
+    target = delegate.button_rects(rect, delegate.content(index).buttons)[button].center()
     viewport = window.connections.view.viewport()
     qtbot.mouseMove(viewport, target)
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
