@@ -6,10 +6,11 @@ appears as fast as a bare window; SQLAlchemy and the services load right after.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,15 +25,40 @@ from app import __version__, paths
 from app.services.errors import ConnectionInUse, NotFound, ServiceError
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
+from ui.job_model import JobListModel, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
 from ui.workers import Bridge
 
 if TYPE_CHECKING:
     from app.connectors.base import TestResult
+    from app.etl.pipeline import RunHandle
     from app.services.connections import ConnectionService
     from app.services.context import AppContext
+    from app.services.jobs import JobService, RunView
     from ui.connection_wizard import ConnectionWizard
+
+
+class RunProgress(QObject):
+    """Carries a run's progress from its worker thread to the GUI thread (queued).
+
+    Signals:
+        moved(str, int, float, float): job id, rows written, rows/s, megabytes read.
+    """
+
+    moved = Signal(str, int, float, float)
+    EVERY = 0.2  # seconds between updates of a card
+
+    def watch(self, job_id: str, handle: RunHandle) -> None:
+        last = [0.0]
+
+        def progress(h: RunHandle) -> None:
+            now = time.monotonic()
+            if now - last[0] >= self.EVERY:
+                last[0] = now
+                self.moved.emit(job_id, h.rows_written, h.rate, h.bytes / 1e6)
+
+        handle.on_progress = progress
 
 
 class MainWindow(QMainWindow):
@@ -49,14 +75,19 @@ class MainWindow(QMainWindow):
         self.test_on_start = test_on_start
         self.ctx: AppContext | None = None
         self.service: ConnectionService | None = None
+        self.job_service: JobService | None = None
+        self.handles: dict[str, RunHandle] = {}  # running jobs
         self.bridge = Bridge(self)
+        self.progress = RunProgress(self)
+        self.progress.moved.connect(self._moved)
         self.setWindowTitle("Sluice")
         self.setWindowIcon(theme.icon("sluice.svg"))
         self.setMinimumSize(720, 480)
 
         self.model = ConnectionListModel(self)
         self.connections = ConnectionsPanel(self.model)
-        self.jobs = JobsPanel()
+        self.job_model = JobListModel(self)
+        self.jobs = JobsPanel(self.job_model)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(12)
@@ -76,18 +107,23 @@ class MainWindow(QMainWindow):
         self.connections.refresh_requested.connect(self.refresh)
         self.connections.edit_requested.connect(self.edit_connection)
         self.connections.delete_requested.connect(self.delete_connection)
-        self.bridge.busy_changed.connect(self.connections.set_busy)
+        self.jobs.run_requested.connect(self.run_job)
+        self.jobs.cancel_requested.connect(self.cancel_job)
+        self.jobs.delete_requested.connect(self.delete_job)
 
         self._restore_layout()
 
     def load(self) -> None:
         """Open the store, list the connections, and (by default) start testing them."""
         from app.services.connections import ConnectionService
+        from app.services.jobs import JobService
 
         self.ctx = self._open_context()
         self.service = ConnectionService(self.ctx)
+        self.job_service = JobService(self.ctx)
         self.reload()
         self.connections.set_loaded()
+        self.jobs.set_loaded()
         self.loaded.emit()
         if self.test_on_start:
             self.refresh()
@@ -136,6 +172,80 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         self.model.set_views(self.service.list())
+        self.reload_jobs()
+
+    def reload_jobs(self) -> None:
+        rows = []
+        for job in self.job_service.list():
+            runs = self.job_service.runs(job.id, limit=1)
+            rows.append((job, runs[0] if runs else None))
+        self.job_model.set_jobs(rows)
+        for job_id in self.handles:
+            self.job_model.set_progress(job_id, Progress())
+
+    # --- jobs ------------------------------------------------------------------------
+
+    def run_job(self, job_id: str) -> None:
+        """Run a job now on a worker; its card shows progress and offers Cancel."""
+        from app.etl.pipeline import RunHandle
+
+        if job_id in self.handles:
+            return
+        handle = RunHandle()
+        self.progress.watch(job_id, handle)
+        self.handles[job_id] = handle
+        self.job_model.set_progress(job_id, Progress())
+        self.jobs.set_busy(True)
+        self.bridge.submit(self, self.job_service.run, job_id, "manual", handle,
+                           on_done=lambda run, jid=job_id: self._ran(jid, run),
+                           on_error=lambda exc, jid=job_id: self._run_refused(jid, exc))
+
+    def _moved(self, job_id: str, rows: int, rate: float, megabytes: float) -> None:
+        if job_id in self.handles:
+            self.job_model.set_progress(job_id, Progress(rows, rate, megabytes))
+
+    def _finished(self, job_id: str) -> None:
+        self.handles.pop(job_id, None)
+        self.job_model.set_progress(job_id, None)
+        self.jobs.set_busy(bool(self.handles))
+
+    def _ran(self, job_id: str, run: RunView) -> None:
+        self._finished(job_id)
+        self.job_model.set_last_run(job_id, run)
+        name = self.job_service.get(job_id).name
+        if run.status == "succeeded":
+            self.statusBar().showMessage(
+                f"Job “{name}” finished: {run.rows_written:,} rows in {run.seconds:.1f} s.", 10_000)
+        else:
+            self.statusBar().showMessage(f"Job “{name}” {run.status}: {run.error}", 20_000)
+            if run.status == "failed":
+                self.notice = dialogs.message(self, "Job failed", f"Job “{name}” failed.",
+                                              run.error or "")
+
+    def _run_refused(self, job_id: str, exc: BaseException) -> None:
+        self._finished(job_id)
+        self.notice = dialogs.message(self, "Job not started", str(exc))
+
+    def cancel_job(self, job_id: str) -> None:
+        handle = self.handles.get(job_id)
+        if handle is not None:
+            handle.cancel.set()
+            self.statusBar().showMessage("Cancelling… the destination stays as it was.", 5000)
+
+    def delete_job(self, job_id: str) -> None:
+        try:
+            job = self.job_service.get(job_id)
+        except NotFound:
+            self.reload()
+            return
+        self.notice = dialogs.confirm(
+            self, "Delete job", f"Delete the job “{job.name}” and its run history? Its "
+            "destination tables are kept.", "Delete", lambda: self._delete_job(job.id))
+
+    def _delete_job(self, job_id: str) -> None:
+        self.job_service.delete(job_id)
+        self.reload()
+        self.statusBar().showMessage("Job deleted; its destination tables are kept.", 8000)
 
     def refresh(self) -> None:
         """Test every connection in the background; each dot pulses until its result."""
@@ -144,12 +254,14 @@ class MainWindow(QMainWindow):
 
     def test_one(self, conn_id: str) -> None:
         self.model.set_testing(conn_id, True)
+        self.connections.set_busy(True)
         self.bridge.submit(self, self.service.test_saved, conn_id, cancellable=True,
                            on_done=lambda result, cid=conn_id: self._tested(cid, result),
                            on_error=lambda exc, cid=conn_id: self._test_failed(cid, exc))
 
     def _tested(self, conn_id: str, result: TestResult) -> None:
         self.model.set_testing(conn_id, False)
+        self.connections.set_busy(self.model.testing)
         try:
             self.model.update_view(self.service.get(conn_id))
         except NotFound:
@@ -157,6 +269,7 @@ class MainWindow(QMainWindow):
 
     def _test_failed(self, conn_id: str, exc: BaseException) -> None:
         self.model.set_testing(conn_id, False)
+        self.connections.set_busy(self.model.testing)
         if isinstance(exc, NotFound):
             self.reload()
         else:
@@ -243,5 +356,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self._save_layout()
+        for handle in self.handles.values():
+            handle.cancel.set()  # a run in progress stops; its destination is untouched
         self.bridge.shutdown()
         super().closeEvent(event)

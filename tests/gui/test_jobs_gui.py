@@ -1,0 +1,109 @@
+"""Running jobs from their cards: progress, success, cancel, refusal, delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.services.jobs import JobService, TableSpec, job_lock
+from tests.gui.conftest import active_modal
+from tests.integration.engine_helpers import (
+    make_job,
+    pg_exec,
+    save_connection,
+    warehouse_rows,
+)
+from ui.job_model import LastRunRole, ProgressRole
+
+
+def _job_card(window, name):
+    proxy = window.jobs.proxy
+    for row in range(proxy.rowCount()):
+        index = proxy.index(row, 0)
+        if index.data() == name:
+            return window.jobs.view.visualRect(index), index
+    raise AssertionError(f"no job card {name!r}")
+
+
+def _click(qtbot, window, name, key):
+    rect, index = _job_card(window, name)
+    delegate = window.jobs.delegate
+    target: QPoint = delegate.button_rects(rect, delegate.content(index).buttons)[key].center()
+    viewport = window.jobs.view.viewport()
+    qtbot.mouseMove(viewport, target)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+
+
+def _detail(window, name) -> str:
+    _, index = _job_card(window, name)
+    return window.jobs.delegate.content(index).detail
+
+
+def _orders(pg_db, rows):
+    pg_exec(pg_db, "drop table if exists orders",
+            "create table orders (id int primary key, amount numeric(10,2))",
+            f"insert into orders select g, g / 10.0 from generate_series(1, {rows}) g")
+
+
+def test_run_from_the_card_shows_the_rows_that_landed(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 25)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    window = make_window()
+    assert _detail(window, "Orders") == "Replace  ·  Never run"
+    _click(qtbot, window, "Orders", "run")
+    qtbot.waitUntil(lambda: _job_card(window, "Orders")[1].data(LastRunRole) is not None,
+                    timeout=30_000)
+    assert warehouse_rows("select count(*) from orders") == [(25,)]
+    assert _detail(window, "Orders").startswith("Replace  ·  Last run: 25 rows, ")
+    assert window.statusBar().currentMessage().startswith("Job “Orders” finished: 25 rows")
+    # The source connection's card counts the job.
+    assert "Used by: 1 job " in window.connections.delegate.content(
+        window.connections.proxy.index(0, 0)).detail
+
+
+def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 10)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    assert JobService(ctx).run("Orders").status == "succeeded"
+    _orders(pg_db, 2_000_000)
+    window = make_window()
+    _click(qtbot, window, "Orders", "run")
+    qtbot.waitUntil(lambda: (_job_card(window, "Orders")[1].data(ProgressRole) or 0) and
+                    _job_card(window, "Orders")[1].data(ProgressRole).rows > 0, timeout=30_000)
+    assert _detail(window, "Orders").startswith("Running: ")
+    _click(qtbot, window, "Orders", "cancel")
+    qtbot.waitUntil(lambda: _job_card(window, "Orders")[1].data(ProgressRole) is None,
+                    timeout=30_000)
+    assert _job_card(window, "Orders")[1].data(LastRunRole).status == "cancelled"
+    assert warehouse_rows("select count(*) from orders") == [(10,)]
+
+
+def test_a_job_running_elsewhere_is_refused_with_a_message(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 5)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    job = make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    window = make_window()
+    with job_lock(job.id, job.name):  # as if the CLI or the scheduler were running it
+        _click(qtbot, window, "Orders", "run")
+        qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox), timeout=10_000)
+    box = active_modal()
+    assert box.text() == "Job 'Orders' is already running."
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert _job_card(window, "Orders")[1].data(ProgressRole) is None
+
+
+def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 5)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    window = make_window()
+    _click(qtbot, window, "Orders", "delete")
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    box = active_modal()
+    qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Delete"),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
+    assert window.jobs.stack.currentWidget() is window.jobs.empty
+    assert JobService(ctx).list() == []

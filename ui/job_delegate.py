@@ -1,0 +1,60 @@
+"""What a job card shows: last run (or progress), source -> destination, Run / Cancel."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QModelIndex
+
+from app.connectors import registry
+from app.timefmt import ago
+from ui import theme
+from ui.cards import Button, CardContent, CardDelegate
+from ui.job_model import JobRole, LastRunRole, ProgressRole
+
+if TYPE_CHECKING:
+    from app.services.jobs import JobView, RunView
+    from ui.job_model import Progress
+
+IDLE = [Button("run", "Run", 56, tip="Run this job now"),
+        Button("delete", "Delete", 68, danger=True, tip="Delete this job")]
+RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
+DOT = {"succeeded": "ok", "failed": "failed", "cancelled": "error"}
+
+
+def route(job: JobView) -> str:
+    tables = ", ".join(t.source_name for t in job.tables)
+    return f"{job.source_name} → {job.destination_name}: {tables}"
+
+
+def last_run_line(job: JobView, run: RunView | None) -> str:
+    modes = sorted({t.mode for t in job.tables})
+    prefix = f"{' / '.join(modes).capitalize()}  ·  "
+    if run is None:
+        return prefix + "Never run"
+    rows = f"{run.rows_written:,} row{'s' if run.rows_written != 1 else ''}"
+    when = ago(run.finished_at or run.started_at)
+    if run.status == "succeeded":
+        return prefix + f"Last run: {rows}, {when}"
+    return prefix + f"Last run {run.status} {when}: {run.error or ''}"
+
+
+def progress_line(progress: Progress) -> str:
+    return (f"Running: {progress.rows:,} rows  ·  {progress.rate:,.0f} rows/s  ·  "
+            f"{progress.megabytes:,.0f} MB read")
+
+
+class JobCardDelegate(CardDelegate):
+    def content(self, index: QModelIndex) -> CardContent:
+        job: JobView = index.data(JobRole)
+        run: RunView | None = index.data(LastRunRole)
+        progress: Progress | None = index.data(ProgressRole)
+        source_label = registry.get_type(job.source_type).label
+        subtitle = f"{source_label} · {route(job)}"
+        if progress is not None:
+            return CardContent(job.id, job.name, subtitle, progress_line(progress),
+                               theme.type_icon(job.source_type), "testing", pulsing=True,
+                               buttons=RUNNING)
+        return CardContent(job.id, job.name, subtitle, last_run_line(job, run),
+                           theme.type_icon(job.source_type),
+                           DOT.get(run.status, "unknown") if run else "unknown", buttons=IDLE)
