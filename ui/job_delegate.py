@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from app.services.jobs import JobView, RunView
     from ui.job_model import Progress
 
-IDLE = [Button("run", "Run", 56, tip="Run this job now"),
-        Button("delete", "Delete", 68, danger=True, tip="Delete this job")]
+IDLE = [Button("run", "Run", 48, tip="Run this job now"),
+        Button("history", "History", 64, tip="Runs of this job, their logs and a trend"),
+        Button("delete", "Delete", 60, danger=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
 DOT = {"succeeded": "ok", "failed": "failed", "cancelled": "error"}
 

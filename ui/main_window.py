@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.jobs.run_requested.connect(self.run_job)
         self.jobs.cancel_requested.connect(self.cancel_job)
         self.jobs.delete_requested.connect(self.delete_job)
+        self.jobs.history_requested.connect(self.show_history)
 
         self._restore_layout()
 
@@ -225,6 +226,13 @@ class MainWindow(QMainWindow):
     def _run_refused(self, job_id: str, exc: BaseException) -> None:
         self._finished(job_id)
         self.notice = dialogs.message(self, "Job not started", str(exc))
+
+    def show_history(self, job_id: str) -> None:
+        from ui.run_history import RunHistoryDialog
+
+        self.history = RunHistoryDialog(self.job_service, job_id, self)
+        self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history.open()
 
     def cancel_job(self, job_id: str) -> None:
         handle = self.handles.get(job_id)

@@ -220,12 +220,14 @@ class ConnectionsPanel(CardPanel):
 
 class JobsPanel(CardPanel):
     """Signals:
-        run_requested(str), cancel_requested(str), delete_requested(str): card buttons.
+        run_requested(str), cancel_requested(str), history_requested(str),
+        delete_requested(str): card buttons (job id).
     """
 
     noun = "job"
     run_requested = Signal(str)
     cancel_requested = Signal(str)
+    history_requested = Signal(str)
     delete_requested = Signal(str)
 
     def __init__(self, model: QAbstractListModel, parent: QWidget | None = None) -> None:
@@ -235,7 +237,7 @@ class JobsPanel(CardPanel):
         super().__init__("ETL Jobs", model, FilterRole, delegate,
                          "Filter by job, connection or table", _empty_state(EMPTY_JOBS), parent)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
-                   "delete": self.delete_requested}
+                   "history": self.history_requested, "delete": self.delete_requested}
         delegate.button_clicked.connect(lambda key, job_id: signals[key].emit(job_id))
         self.add_button = QPushButton("+ ETL Job")
         self.add_button.setObjectName("primary")

@@ -304,8 +304,9 @@ class JobService:
                 for spec in job.tables:
                     result = run_table(job.name, source.type_key, source.params, source_secrets,
                                        destination, spec, run.id, handle)
-                    lines.append(f"{result.table}: {result.rows_written} rows written "
-                                 f"({spec.mode})")
+                    rows = result.rows_written
+                    lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} "
+                                 f"written ({spec.mode})")
                     if result.skipped_null_cursor:
                         lines.append(f"{result.table}: {result.skipped_null_cursor} rows "
                                      f"without a {spec.cursor} value skipped")

@@ -107,3 +107,25 @@ def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
     assert window.jobs.stack.currentWidget() is window.jobs.empty
     assert JobService(ctx).list() == []
+
+
+def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 7)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    JobService(ctx).run("Orders")
+    pg_exec(pg_db, "drop table orders")
+    JobService(ctx).run("Orders")  # fails: the table vanished
+    window = make_window()
+    _click(qtbot, window, "Orders", "history")
+    dialog = window.history
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    assert table.rowCount() == 2
+    assert [table.item(r, 2).text() for r in range(2)] == ["failed", "succeeded"]
+    assert table.item(1, 4).text() == "7"
+    assert "does not exist (any more)" in dialog.log.toPlainText()  # newest run selected
+    table.selectRow(1)
+    assert dialog.log.toPlainText() == "public.orders: 7 rows written (replace)"
+    assert dialog.summary.text() == "2 runs, 1 succeeded"
+    assert not dialog.chart.grab().isNull()

@@ -1,0 +1,144 @@
+"""A job's run history: a table of runs, the log of the selected run, and a trend chart."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui import theme
+
+if TYPE_CHECKING:
+    from app.services.jobs import JobService, RunView
+
+COLUMNS = ("Started", "Duration", "Status", "Rows read", "Rows written", "Cursor before",
+           "Cursor after", "Trigger")
+CHART_RUNS = 20
+
+
+def _cursor(value: dict | None) -> str:
+    return ", ".join(f"{v}" for v in value.values()) if value else ""
+
+
+class TrendChart(QWidget):
+    """Rows written per run as bars, duration as a line, oldest run on the left."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs: list[RunView] = []
+        self.setMinimumHeight(120)
+
+    def set_runs(self, runs: list[RunView]) -> None:
+        self.runs = list(reversed(runs[:CHART_RUNS]))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
+        c = theme.colors()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = QRectF(self.rect()).adjusted(40, 10, -40, -22)
+        painter.setPen(QColor(c["muted"]))
+        painter.drawText(self.rect().adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignBottom,
+                         "rows per run (bars) · duration (line)")
+        if not self.runs:
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "No runs yet")
+            return
+        top_rows = max(1, max(r.rows_written for r in self.runs))
+        top_secs = max(0.001, max(r.seconds or 0 for r in self.runs))
+        step = area.width() / len(self.runs)
+        points = []
+        for i, run in enumerate(self.runs):
+            height = area.height() * run.rows_written / top_rows
+            bar = QRectF(area.left() + i * step + step * 0.2, area.bottom() - height,
+                         step * 0.6, height)
+            color = {"succeeded": c["accent"], "failed": c["red"]}.get(run.status, c["amber"])
+            painter.fillRect(bar, QColor(color))
+            points.append((area.left() + i * step + step / 2,
+                           area.bottom() - area.height() * (run.seconds or 0) / top_secs))
+        painter.setPen(QPen(QColor(c["text"]), 2))
+        for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
+            painter.drawLine(int(x1), int(y1), int(x2), int(y2))
+        painter.setPen(QColor(c["muted"]))
+        painter.drawText(QRectF(0, area.top() - 4, 38, 16), Qt.AlignmentFlag.AlignRight,
+                         f"{top_rows:,}")
+        painter.drawText(QRectF(area.right() + 4, area.top() - 4, 40, 16),
+                         Qt.AlignmentFlag.AlignLeft, f"{top_secs:.1f}s")
+
+
+class RunHistoryDialog(QDialog):
+    def __init__(self, service: JobService, job_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.service, self.job_id = service, job_id
+        job = service.get(job_id)
+        self.setWindowTitle(f"Runs of {job.name}")
+        self.resize(900, 620)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._show_log)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.chart = TrendChart()
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.chart)
+        split.addWidget(self.table)
+        split.addWidget(self.log)
+        split.setSizes([140, 260, 160])
+        self.summary = QLabel()
+        self.summary.setObjectName("muted")
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.reload)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        buttons.addWidget(refresh)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addLayout(buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        self.runs = self.service.runs(self.job_id)
+        self.table.setRowCount(len(self.runs))
+        for row, run in enumerate(self.runs):
+            values = (f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run.started_at else "",
+                      f"{run.seconds:.1f} s" if run.seconds is not None else "",
+                      run.status, f"{run.rows_read:,}", f"{run.rows_written:,}",
+                      _cursor(run.cursor_before), _cursor(run.cursor_after), run.trigger)
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if col in (3, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight |
+                                          Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        self.chart.set_runs(self.runs)
+        ok = sum(r.status == "succeeded" for r in self.runs)
+        self.summary.setText(f"{len(self.runs)} runs, {ok} succeeded")
+        if self.runs:
+            self.table.selectRow(0)
+
+    def _show_log(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        run = self.runs[rows[0].row()] if rows else None
+        self.log.setPlainText((run.log or "(no log)") if run else "")
