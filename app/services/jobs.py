@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app import paths
 from app.connectors import registry
-from app.connectors.base import ListingError
+from app.connectors.base import ListingError, scrub
 from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
 from app.etl.errors import RunCancelled, RunError
 from app.etl.incremental import encode, parse_lookback
@@ -291,10 +291,13 @@ class JobService:
             after: dict = {}
             status, error = "succeeded", None
             destination = None
+            source_secrets: dict = {}
+            dest_secrets: dict = {}
             try:
                 source, source_secrets = self.connections.load_with_secrets(job.source_id)
                 if job.destination_id:
-                    dest_view, dest_secrets = self.connections.load_with_secrets(job.destination_id)
+                    dest_view, dest_secrets = self.connections.load_with_secrets(
+                        job.destination_id)
                     dest_type, dest_params = dest_view.type_key, dest_view.params
                 else:
                     dest_type, dest_params, dest_secrets = None, {}, {}
@@ -324,7 +327,10 @@ class JobService:
                 if destination is not None:
                     destination.close()
             if error:
+                # Drivers do not echo passwords, but a run record must never hold one.
+                error = scrub(error, {**source_secrets, **dest_secrets})
                 lines.append(error)
+            log_text = scrub("\n".join(lines), {**source_secrets, **dest_secrets})
             with self.ctx.store.session() as s:
                 row = s.get(Run, run.id)
                 row.status, row.finished_at, row.error = status, utcnow(), error
@@ -332,7 +338,7 @@ class JobService:
                 row.bytes = handle.bytes
                 row.cursor_before = json.dumps(before) if before else None
                 row.cursor_after = json.dumps(after) if after else None
-                row.log = "\n".join(lines)
+                row.log = log_text
                 s.get(Connection, job.source_id).last_used_at = utcnow()
             log.info("run of %r %s: %s rows", job.name, status, handle.rows_written)
             return self.runs(job.id, limit=1)[0]
