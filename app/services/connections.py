@@ -28,10 +28,10 @@ from app.services.errors import (
     ConnectionInUse,
     DuplicateCredentials,
     DuplicateName,
-    NotFound,
     NotTested,
     ValidationError,
 )
+from app.services.lookup import by_name_or_id
 from app.store.models import Connection, Job, fold_name, new_id, utcnow
 
 log = logging.getLogger("sluice.connections")
@@ -134,11 +134,7 @@ class ConnectionService:
         )
 
     def _row(self, session: Any, name_or_id: str) -> Connection:
-        row = session.get(Connection, name_or_id) or session.scalar(
-            select(Connection).where(Connection.name_key == fold_name(name_or_id)))
-        if row is None:
-            raise NotFound(f"No connection named {name_or_id!r}.")
-        return row
+        return by_name_or_id(session, Connection, name_or_id, "connection")
 
     def list(self) -> list[ConnectionView]:
         with self.ctx.store.session() as s:

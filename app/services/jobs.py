@@ -25,7 +25,8 @@ from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
 from app.services.connections import ConnectionService
 from app.services.context import AppContext
-from app.services.errors import NotFound, ServiceError, ValidationError
+from app.services.errors import ServiceError, ValidationError
+from app.services.lookup import by_name_or_id
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 
 log = logging.getLogger("sluice.jobs")
@@ -152,11 +153,7 @@ class JobService:
                        row.updated_at)
 
     def _row(self, session: Any, name_or_id: str) -> Job:
-        row = session.get(Job, name_or_id) or session.scalar(
-            select(Job).where(Job.name_key == fold_name(name_or_id)))
-        if row is None:
-            raise NotFound(f"No job named {name_or_id!r}.")
-        return row
+        return by_name_or_id(session, Job, name_or_id, "job")
 
     def list(self) -> list[JobView]:
         with self.ctx.store.session() as s:
@@ -230,6 +227,11 @@ class JobService:
                     raise ValidationError({"lookback": "A look-back re-reads rows, so it needs "
                                                        f"a primary key to merge on ({where})."})
 
+    @staticmethod
+    def _check_name_free(session: Any, name: str) -> None:
+        if session.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
+            raise ValidationError({"name": f"A job named {name!r} already exists."})
+
     def create(self, draft: JobDraft) -> JobView:
         """Create a job in one transaction, after checking it against the live source."""
         problem = registry.validate_name(draft.name)
@@ -249,12 +251,10 @@ class JobService:
                                                   "connections yet."})
         self._check_modes(draft.tables, dest.type_key if dest else None)
         with self.ctx.store.session() as s:
-            if s.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
-                raise ValidationError({"name": f"A job named {name!r} already exists."})
+            self._check_name_free(s, name)  # before the (slow) live look at the source
         tables = self._check_tables(source.id, source.type_key, draft.tables)
         with self.ctx.store.session() as s:
-            if s.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
-                raise ValidationError({"name": f"A job named {name!r} already exists."})
+            self._check_name_free(s, name)  # again, in the inserting transaction
             row = Job(id=new_id(), name=name, name_key=fold_name(name),
                       source_connection_id=source.id,
                       destination_connection_id=dest.id if dest else None,

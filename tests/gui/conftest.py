@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui import theme
 from ui.main_window import MainWindow
@@ -35,28 +35,36 @@ def make_window(qtbot, ctx):
             window.close()
 
 
-def card_rect(window: MainWindow, name: str):
-    """Where the card of connection `name` is drawn in the list's viewport."""
-    proxy = window.connections.proxy
+def card_rect(panel, name: str):
+    """Where the card called `name` is drawn in a panel's list (its rect and index)."""
+    proxy = panel.proxy
     for row in range(proxy.rowCount()):
         index = proxy.index(row, 0)
         if index.data() == name:
-            return window.connections.view.visualRect(index), index
+            return panel.view.visualRect(index), index
     raise AssertionError(f"no card named {name!r}")
 
 
-def click_card_button(qtbot, window: MainWindow, name: str, button: str) -> None:
-    rect, index = card_rect(window, name)
-    delegate = window.connections.delegate
+def click_card_button(qtbot, panel, name: str, button: str) -> None:
+    rect, index = card_rect(panel, name)
+    delegate = panel.delegate
     target = delegate.button_rects(rect, delegate.content(index).buttons)[button].center()
-    viewport = window.connections.view.viewport()
+    viewport = panel.view.viewport()
     qtbot.mouseMove(viewport, target)
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
 
 
+def confirm(qtbot, button_text: str) -> None:
+    """Wait for the modal question and press one of its buttons."""
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    box = active_modal()
+    qtbot.mouseClick(next(b for b in box.buttons() if b.text() == button_text),
+                     Qt.MouseButton.LeftButton)
+
+
 def dot_color(window: MainWindow, name: str) -> str:
     """The colour of the status dot as painted on screen."""
-    rect, _ = card_rect(window, name)
+    rect, _ = card_rect(window.connections, name)
     viewport = window.connections.view.viewport()
     image = viewport.grab().toImage()
     center = QPoint(rect.left() + 4 + 18, rect.center().y())

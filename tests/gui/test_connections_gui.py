@@ -9,7 +9,7 @@ from app.services import preferences
 from app.services.connections import Draft
 from app.store.models import Connection, Job, fold_name
 from tests.fakes.silent import SilentServer
-from tests.gui.conftest import active_modal, card_rect, click_card_button, dot_color
+from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm, dot_color
 from ui import theme
 from ui.panels import EMPTY_CONNECTIONS
 
@@ -78,7 +78,7 @@ def test_create_a_postgres_connection_by_clicking(qtbot, make_window, pg_db):
     qtbot.waitUntil(lambda: not wizard.isVisible())
     name = f"PostgreSQL - {pg_db.database}"
     assert window.statusBar().currentMessage() == f"Saved connection “{name}”."
-    _, index = card_rect(window, name)
+    _, index = card_rect(window.connections, name)
     assert index.data(Qt.ItemDataRole.UserRole + 1).last_test_status == "ok"
     assert dot_color(window, name) == theme.DOT["ok"]
 
@@ -157,7 +157,7 @@ def test_delete_of_a_used_connection_is_refused_and_lists_the_jobs(qtbot, make_w
     view = service.create(draft, service.test(draft))
     _job(ctx, "nightly orders", view.id)
     window = make_window()
-    click_card_button(qtbot, window, "Used one", "delete")
+    click_card_button(qtbot, window.connections, "Used one", "delete")
     qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
     box = active_modal()
     assert box.text() == ("Connection 'Used one' is used by 1 job: 'nightly orders'. "
@@ -171,12 +171,10 @@ def test_delete_asks_first_then_removes_the_card(qtbot, make_window, service, tm
     draft = Draft("csv", "Scratch", {"path": str(tmp_path)})
     service.create(draft, service.test(draft))
     window = make_window()
-    click_card_button(qtbot, window, "Scratch", "delete")
+    click_card_button(qtbot, window.connections, "Scratch", "delete")
     qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
-    box = active_modal()
-    assert box.text() == "Delete the connection “Scratch” and its saved password?"
-    delete = next(b for b in box.buttons() if b.text() == "Delete")
-    qtbot.mouseClick(delete, LEFT)
+    assert active_modal().text() == "Delete the connection “Scratch” and its saved password?"
+    confirm(qtbot, "Delete")
     qtbot.waitUntil(lambda: window.model.rowCount() == 0)
     assert service.list() == []
     assert window.connections.stack.currentWidget() is window.connections.empty
@@ -188,7 +186,7 @@ def test_edit_opens_prefilled_at_step_two_and_needs_a_fresh_test(qtbot, make_win
     view = service.create(draft, service.test(draft))
     _job(ctx, "copy", view.id)
     window = make_window()
-    click_card_button(qtbot, window, "Maria", "edit")
+    click_card_button(qtbot, window.connections, "Maria", "edit")
     wizard = window.wizard
     qtbot.waitExposed(wizard)
     page = wizard.details
@@ -311,7 +309,7 @@ def test_filter_long_names_and_jobs_column(qtbot, make_window, ctx):
     qtbot.keyClicks(window.connections.filter, "nothing like this")
     assert window.connections.stack.currentWidget() is window.connections.no_matches
     window.connections.filter.clear()
-    _, index = card_rect(window, long_name.strip())
+    _, index = card_rect(window.connections, long_name.strip())
     assert long_name.strip() in index.data(Qt.ItemDataRole.ToolTipRole)
     jobs_button = window.jobs.add_button
     assert not jobs_button.isEnabled() and jobs_button.toolTip()

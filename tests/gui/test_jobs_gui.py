@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.jobs import JobService, TableSpec, job_lock
-from tests.gui.conftest import active_modal
+from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm
 from tests.integration.engine_helpers import (
     make_job,
     pg_exec,
@@ -17,21 +17,11 @@ from ui.job_model import LastRunRole, ProgressRole
 
 
 def _job_card(window, name):
-    proxy = window.jobs.proxy
-    for row in range(proxy.rowCount()):
-        index = proxy.index(row, 0)
-        if index.data() == name:
-            return window.jobs.view.visualRect(index), index
-    raise AssertionError(f"no job card {name!r}")
+    return card_rect(window.jobs, name)
 
 
 def _click(qtbot, window, name, key):
-    rect, index = _job_card(window, name)
-    delegate = window.jobs.delegate
-    target: QPoint = delegate.button_rects(rect, delegate.content(index).buttons)[key].center()
-    viewport = window.jobs.view.viewport()
-    qtbot.mouseMove(viewport, target)
-    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+    click_card_button(qtbot, window.jobs, name, key)
 
 
 def _detail(window, name) -> str:
@@ -100,10 +90,7 @@ def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
     _click(qtbot, window, "Orders", "delete")
-    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
-    box = active_modal()
-    qtbot.mouseClick(next(b for b in box.buttons() if b.text() == "Delete"),
-                     Qt.MouseButton.LeftButton)
+    confirm(qtbot, "Delete")
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
     assert window.jobs.stack.currentWidget() is window.jobs.empty
     assert JobService(ctx).list() == []
