@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     jadd.add_argument("--cursor", metavar="COLUMN")
     jadd.add_argument("--primary-key", metavar="COL[,COL]")
     jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
+    when = jadd.add_mutually_exclusive_group()
+    when.add_argument("--every", metavar="N{m|h}", help="run every N minutes or hours, e.g. 15m")
+    when.add_argument("--daily", metavar="HH:MM", help="run every day at this time")
+    when.add_argument("--cron", metavar="EXPR", help='a cron expression, e.g. "0 6 * * 1-5"')
+    jadd.add_argument("--timezone", metavar="ZONE",
+                      help="IANA zone of --daily/--cron (default: this machine's)")
     jadd.set_defaults(func=commands.job_add)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
@@ -94,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("name")
         if action != "delete":
             p.add_argument("--json", action="store_true")
+        else:
+            p.add_argument("--drop-tables", action="store_true",
+                           help="also drop the tables the job loaded (and their cursors)")
         p.set_defaults(func=func)
 
     secrets = sub.add_parser("secrets", help="where passwords are kept")

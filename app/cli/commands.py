@@ -190,11 +190,25 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
     tables = [TableSpec(table=t, mode=args.mode, cursor=args.cursor, primary_key=keys,
                         dest_schema=args.dest_schema, dest_table=args.dest_table,
                         lookback=args.lookback) for t in args.table]
-    job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination))
+    job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination,
+                                          _schedule(args)))
     names = ", ".join(t.source_name for t in job.tables)
     print(f"Created job {job.name!r}: {names} from {job.source_name} to "
-          f"{job.destination_name} ({args.mode}).")
+          f"{job.destination_name} ({args.mode}). {job.schedule.describe()}.")
     return 0
+
+
+def _schedule(args: argparse.Namespace):
+    from app.scheduling.schedule import Schedule, local_timezone
+
+    zone = args.timezone or local_timezone()
+    if args.every:
+        return Schedule("interval", args.every, zone)
+    if args.daily:
+        return Schedule("daily", args.daily, zone)
+    if args.cron:
+        return Schedule("cron", args.cron, zone)
+    return Schedule("manual", None, zone)
 
 
 def job_list(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -219,6 +233,9 @@ def job_show(ctx: AppContext, args: argparse.Namespace) -> int:
         _print_json(job.to_json())
         return 0
     print(f"{job.name}: {job.source_name} ({job.source_type}) -> {job.destination_name}")
+    next_run = job.next_run()
+    print(f"  {job.schedule.describe()}" + (f", next run {next_run.isoformat()}"
+                                           if next_run else ""))
     for t in job.tables:
         extra = "".join(f" {k}={v}" for k, v in (("cursor", t.cursor), ("key", ",".join(
             t.primary_key)), ("lookback", t.lookback)) if v)
@@ -274,8 +291,11 @@ def job_delete(ctx: AppContext, args: argparse.Namespace) -> int:
 
     service = JobService(ctx)
     job = service.get(args.name)
-    service.delete(job.id)
-    print(f"Deleted job {job.name!r} (its destination tables are kept).")
+    dropped = service.delete(job.id, drop_tables=args.drop_tables)
+    if args.drop_tables:
+        print(f"Deleted job {job.name!r}; dropped {', '.join(dropped) or 'no tables'}.")
+    else:
+        print(f"Deleted job {job.name!r} (its destination tables are kept).")
     return 0
 
 

@@ -65,6 +65,8 @@ class CursorTracker:
 
     def __init__(self, cursor: str, state: dict | None, lookback: float | None) -> None:
         self.cursor = cursor
+        if state and state.get("cursor", cursor) != cursor:
+            state = None  # saved for another column: its mark means nothing here
         self.old_mark = decode(state.get("value"), state.get("type", "")) if state else None
         self.old_boundary = set(state.get("boundary", [])) if state else set()
         self.lookback = lookback

@@ -130,7 +130,7 @@ def _why(failure: list[BaseException], handle: RunHandle) -> RunError:
 
 
 def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: Target,
-               run_id: str, handle: RunHandle) -> None:
+               run_id: str, handle: RunHandle, state: dict | None = None) -> None:
     """Load one table through the pipe and publish it (see SqlLoad.commit)."""
     dest = PipeDestination(params, secrets)
     try:
@@ -138,7 +138,7 @@ def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: 
         load = PipeLoad(dest, target, reader, stage_name(target.table, run_id))
         try:
             load.fill(handle)
-            load.commit(None)
+            load.commit(state)
         except BaseException:
             load.abort()
             raise

@@ -22,10 +22,26 @@ class TableSpec:
     dest_schema: str | None = None
     dest_table: str | None = None
     lookback: str | None = None
+    # Where the incremental cursor is kept in the destination; set when a job is renamed,
+    # so the cursor survives the rename (otherwise "<job name>:<source table>").
+    state_key: str | None = None
 
     @property
     def source_name(self) -> str:
         return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    @property
+    def destination_name(self) -> str:
+        table = self.dest_table or self.table
+        return f"{self.dest_schema}.{table}" if self.dest_schema else table
+
+    def state_key_for(self, job_name: str) -> str:
+        return self.state_key or f"{job_name}:{self.source_name}"
+
+    def target(self, job_name: str) -> Target:
+        return Target(table=self.dest_table or self.table, schema=self.dest_schema,
+                      mode=self.mode, primary_key=list(self.primary_key),
+                      state_key=self.state_key_for(job_name))
 
     @classmethod
     def from_json(cls, data: dict) -> TableSpec:
@@ -49,13 +65,15 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
               destination: Destination, spec: TableSpec, run_id: str,
               handle: RunHandle) -> TableResult:
     """Move one table; the destination changes only if everything succeeded."""
-    target = Target(table=spec.dest_table or spec.table, schema=spec.dest_schema,
-                    mode=spec.mode, primary_key=list(spec.primary_key),
-                    state_key=f"{job_name}:{spec.source_name}")
+    target = spec.target(job_name)
     tracker = None
     if spec.mode == "incremental":
         state = destination.read_state(target.state_key)
         tracker = CursorTracker(spec.cursor or "", state, parse_lookback(spec.lookback))
+        if tracker.old_mark is None:
+            target.mode = "replace"  # the first incremental run loads the table in full
+    # A rebuilt table starts its cursor over: after a replace, incremental starts afresh.
+    reset = {} if target.mode == "replace" and tracker is None else None
     request = ReadRequest(spec.table, spec.schema, spec.cursor if tracker else None,
                           tracker.since if tracker else None)
     handle.table = spec.source_name
@@ -65,7 +83,7 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
         from app.etl.pg_pipe import pipe_table
 
         try:
-            pipe_table(reader, *destination.pipe_params(), target, run_id, handle)
+            pipe_table(reader, *destination.pipe_params(), target, run_id, handle, reset)
         finally:
             reader.close()
         return TableResult(spec.source_name, handle.rows_read - read_before,
@@ -76,7 +94,7 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
         try:
             pump(tracker.filter(batches) if tracker else batches, load.write, handle,
                  getattr(load, "write_rows", WRITE_ROWS))
-            load.commit(tracker.state() if tracker else None)
+            load.commit(tracker.state() if tracker else reset)
         except BaseException:
             load.abort()
             raise

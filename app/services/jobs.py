@@ -7,9 +7,10 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,14 +19,16 @@ from sqlalchemy import func, select
 from app import paths
 from app.connectors import registry
 from app.connectors.base import ListingError, scrub
+from app.etl.describe import TableShape
 from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
 from app.etl.errors import RunCancelled, RunError
 from app.etl.incremental import encode, parse_lookback
 from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
-from app.services.connections import ConnectionService
+from app.scheduling.schedule import Schedule, ScheduleError
+from app.services.connections import ConnectionService, ConnectionView
 from app.services.context import AppContext
-from app.services.errors import ServiceError, ValidationError
+from app.services.errors import NotFound, ServiceError, ValidationError
 from app.services.lookup import by_name_or_id
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 
@@ -45,6 +48,7 @@ class JobDraft:
     source: str  # connection name or id
     tables: list[TableSpec]
     destination: str = LOCAL  # connection name or id, or "local"
+    schedule: Schedule = field(default_factory=Schedule)
 
 
 @dataclass
@@ -64,14 +68,36 @@ class JobView:
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(self.schedule_kind, self.schedule_expr, self.timezone)
+
+    def next_run(self, after: datetime | None = None) -> datetime | None:
+        """When the schedule fires next (intervals count from the job's last edit)."""
+        if not self.enabled:
+            return None
+        try:
+            runs = self.schedule.next_runs(1, after=after, anchor=self.updated_at)
+        except ScheduleError:
+            return None
+        return runs[0] if runs else None
+
+    def draft(self) -> JobDraft:
+        """This job as a draft, the starting point of an edit."""
+        return JobDraft(self.name, self.source_id, [TableSpec.from_json(t.to_json())
+                                                    for t in self.tables],
+                        self.destination_id or LOCAL, self.schedule)
+
     def to_json(self) -> dict:
+        next_run = self.next_run()
         return {"id": self.id, "name": self.name,
                 "source": {"id": self.source_id, "name": self.source_name,
                            "type": self.source_type},
                 "destination": {"id": self.destination_id, "name": self.destination_name},
                 "tables": [t.to_json() for t in self.tables],
                 "schedule": {"kind": self.schedule_kind, "expr": self.schedule_expr,
-                             "timezone": self.timezone},
+                             "timezone": self.timezone, "words": self.schedule.describe(),
+                             "next_run": next_run.isoformat() if next_run else None},
                 "enabled": self.enabled, "created_at": self.created_at.isoformat(),
                 "updated_at": self.updated_at.isoformat()}
 
@@ -227,17 +253,25 @@ class JobService:
                     raise ValidationError({"lookback": "A look-back re-reads rows, so it needs "
                                                        f"a primary key to merge on ({where})."})
 
-    @staticmethod
-    def _check_name_free(session: Any, name: str) -> None:
-        if session.scalar(select(Job.id).where(Job.name_key == fold_name(name))):
-            raise ValidationError({"name": f"A job named {name!r} already exists."})
-
-    def create(self, draft: JobDraft) -> JobView:
-        """Create a job in one transaction, after checking it against the live source."""
-        problem = registry.validate_name(draft.name)
+    def check_name(self, name: str, exclude_id: str | None = None) -> str:
+        """The cleaned name, or ValidationError when it is malformed or taken."""
+        problem = registry.validate_name(name)
         if problem:
             raise ValidationError({"name": problem})
-        name = draft.name.strip()
+        with self.ctx.store.session() as s:
+            self._check_name_free(s, name, exclude_id)
+        return name.strip()
+
+    @staticmethod
+    def _check_name_free(session: Any, name: str, exclude_id: str | None = None) -> None:
+        found = session.scalar(select(Job.id).where(Job.name_key == fold_name(name)))
+        if found and found != exclude_id:
+            raise ValidationError({"name": f"A job named {name.strip()!r} already exists."})
+
+    def _checked(self, draft: JobDraft, exclude_id: str | None = None
+                 ) -> tuple[str, ConnectionView, ConnectionView | None, list[TableSpec]]:
+        """Everything a job must satisfy, the live source included; raises ValidationError."""
+        name = self.check_name(draft.name, exclude_id)
         if not draft.tables:
             raise ValidationError({"tables": "Choose at least one table."})
         source = self.connections.get(draft.source)
@@ -250,25 +284,115 @@ class JobService:
             raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
                                                   "connections yet."})
         self._check_modes(draft.tables, dest.type_key if dest else None)
-        with self.ctx.store.session() as s:
-            self._check_name_free(s, name)  # before the (slow) live look at the source
-        tables = self._check_tables(source.id, source.type_key, draft.tables)
+        try:
+            draft.schedule.check()
+        except ScheduleError as exc:
+            raise ValidationError({"schedule": str(exc)}) from exc
+        return name, source, dest, self._check_tables(source.id, source.type_key, draft.tables)
+
+    def create(self, draft: JobDraft) -> JobView:
+        """Create a job in one transaction, after checking it against the live source."""
+        name, source, dest, tables = self._checked(draft)
         with self.ctx.store.session() as s:
             self._check_name_free(s, name)  # again, in the inserting transaction
             row = Job(id=new_id(), name=name, name_key=fold_name(name),
                       source_connection_id=source.id,
                       destination_connection_id=dest.id if dest else None,
                       tables=[t.to_json() for t in tables])
+            _set_schedule(row, draft.schedule)
             s.add(row)
             s.get(Connection, source.id).last_used_at = utcnow()
         log.info("created job %r", name)
         return self.get(row.id)
 
-    def delete(self, name_or_id: str) -> None:
+    def update(self, name_or_id: str, draft: JobDraft) -> JobView:
+        """Change a job (checked like a new one); incremental cursors survive a rename."""
+        old = self.get(name_or_id)
+        name, source, dest, tables = self._checked(draft, exclude_id=old.id)
+        if name != old.name:
+            kept = {t.source_name: t.state_key_for(old.name) for t in old.tables}
+            for spec in tables:
+                spec.state_key = spec.state_key or kept.get(spec.source_name)
         with self.ctx.store.session() as s:
-            row = self._row(s, name_or_id)
-            s.delete(row)
-        log.info("deleted job %r", row.name)
+            self._check_name_free(s, name, old.id)
+            row = s.get(Job, old.id)
+            if row is None:
+                raise NotFound(f"Job {old.name!r} was deleted meanwhile.")
+            row.name, row.name_key = name, fold_name(name)
+            row.source_connection_id = source.id
+            row.destination_connection_id = dest.id if dest else None
+            row.tables = [t.to_json() for t in tables]
+            _set_schedule(row, draft.schedule)
+            row.updated_at = utcnow()
+        log.info("updated job %r", name)
+        return self.get(old.id)
+
+    def changes(self, name_or_id: str, draft: JobDraft) -> list[str]:
+        """What saving `draft` over the job would do to its destination, in words."""
+        from app.services.job_changes import explain
+
+        old = self.get(name_or_id)
+        dest_name = LOCAL if draft.destination in (None, "", LOCAL) else \
+            self.connections.get(draft.destination).name
+        return explain(old, draft, dest_name)
+
+    def describe(self, source: str, tables: list[tuple[str | None, str]],
+                 cancel: threading.Event | None = None) -> dict[str, TableShape]:
+        """Columns, key and cursor candidates of source tables, keyed by schema.table."""
+        from app.connectors.base import DEFAULT_LIST_TIMEOUT, bounded
+        from app.etl.describe import describe_tables
+
+        view, secrets = self.connections.load_with_secrets(source)
+        outcome, value, _ = bounded(
+            lambda probe: describe_tables(view.type_key, view.params, secrets, tables,
+                                          probe.cancel), DEFAULT_LIST_TIMEOUT, cancel)
+        if outcome == "timeout":
+            raise ServiceError(f"{view.name} did not describe its tables within "
+                               f"{DEFAULT_LIST_TIMEOUT:g} s.")
+        if outcome == "cancelled":
+            raise ServiceError("Cancelled.")
+        if outcome == "raised":
+            message = str(value) if isinstance(value, RunError) else \
+                f"Cannot read the columns: {value}"
+            raise ServiceError(scrub(message, secrets))
+        return {f"{schema}.{table}" if schema else table: shape
+                for (schema, table), shape in value.items()}
+
+    def delete(self, name_or_id: str, drop_tables: bool = False) -> list[str]:
+        """Delete a job and its runs; with `drop_tables`, first drop what it loaded.
+
+        Returns the destination tables dropped. When the destination cannot be reached
+        nothing is deleted, and the error says why."""
+        job = self.get(name_or_id)
+        dropped: list[str] = []
+        with job_lock(job.id, job.name):
+            if drop_tables:
+                dropped = self._drop_tables(job)
+            with self.ctx.store.session() as s:
+                row = s.get(Job, job.id)
+                if row is not None:
+                    s.delete(row)
+        log.info("deleted job %r (dropped: %s)", job.name, ", ".join(dropped) or "none")
+        return dropped
+
+    def _drop_tables(self, job: JobView) -> list[str]:
+        from app.etl.destinations import open_destination
+
+        if job.destination_id:
+            view, secrets = self.connections.load_with_secrets(job.destination_id)
+            dest_type, params = view.type_key, view.params
+        else:
+            dest_type, params, secrets = None, {}, {}
+        try:
+            destination = open_destination(dest_type, params, secrets)
+            try:
+                return [spec.destination_name for spec in job.tables
+                        if destination.drop(spec.target(job.name))]
+            finally:
+                destination.close()
+        except RunError as exc:
+            raise ServiceError(f"The destination tables were not dropped and the job was "
+                               f"kept: {scrub(str(exc), secrets)}") from exc
 
     # --- running -------------------------------------------------------------------
 
@@ -343,3 +467,9 @@ class JobService:
             log.info("run of %r %s: %s rows", job.name, status, handle.rows_written)
             return self.runs(job.id, limit=1)[0]
 
+
+
+def _set_schedule(row: Job, schedule: Schedule) -> None:
+    row.schedule_kind = schedule.kind
+    row.schedule_expr = None if schedule.kind == "manual" else (schedule.expr or "").strip()
+    row.timezone = schedule.timezone

@@ -175,15 +175,24 @@ def test_job_commands(pg_db):
     missing = sluice("job", "add", "--name", "n", "--source", "src", "--table", "nope")
     assert (missing.returncode, missing.stderr.strip()) == (
         1, "sluice: Table 'nope' is not in the source.")
+    bad_cron = sluice("job", "add", "--name", "n", "--source", "src", "--table", "orders",
+                      "--cron", "0 6 * *")
+    assert (bad_cron.returncode, bad_cron.stderr.strip()) == (
+        1, "sluice: A cron expression has 5 fields (minute hour day month weekday); "
+           "“0 6 * *” has 4.")
     added = sluice("job", "add", "--name", "Nightly", "--source", "src", "--table", "orders",
-                   "--mode", "merge", "--primary-key", "id")
+                   "--mode", "merge", "--primary-key", "id", "--daily", "06:00",
+                   "--timezone", "Europe/Warsaw")
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == "Created job 'Nightly': public.orders from src to local (merge)."
+    assert added.stdout.strip() == ("Created job 'Nightly': public.orders from src to local "
+                                    "(merge). Every day at 06:00 Europe/Warsaw.")
     duplicate = sluice("job", "add", "--name", "NIGHTLY", "--source", "src", "--table", "orders")
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
 
     shown = json.loads(sluice("job", "show", "nightly", "--json").stdout)
     assert shown["tables"][0]["mode"] == "merge" and shown["tables"][0]["primary_key"] == ["id"]
+    assert shown["schedule"]["words"] == "Every day at 06:00 Europe/Warsaw"
+    assert shown["schedule"]["next_run"].endswith(("T06:00:00+01:00", "T06:00:00+02:00"))
     assert [j["name"] for j in json.loads(sluice("job", "list", "--json").stdout)] == ["Nightly"]
 
     ran = sluice("job", "run", "Nightly", "--json")
@@ -195,7 +204,8 @@ def test_job_commands(pg_db):
 
     refused = sluice("connection", "delete", "src")
     assert refused.returncode == 1 and "'Nightly'" in refused.stderr
-    assert sluice("job", "delete", "Nightly").returncode == 0
+    deleted = sluice("job", "delete", "Nightly", "--drop-tables")
+    assert deleted.stdout.strip() == "Deleted job 'Nightly'; dropped orders."
     assert json.loads(sluice("job", "list", "--json").stdout) == []
     assert sluice("connection", "delete", "src").returncode == 0
 

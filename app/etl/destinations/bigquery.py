@@ -39,6 +39,23 @@ class BigQueryDestination:
         table = f"{self.params['project']}.{dataset}.{target.table}"
         return BigQueryLoad(self.client, table, target.mode, schema)
 
+    def drop(self, target: Target) -> bool:
+        from google.api_core import exceptions
+
+        dataset = target.schema or self.default_schema
+        table = f"{self.params['project']}.{dataset}.{target.table}"
+        try:
+            self.client.get_table(table)
+        except exceptions.NotFound:
+            return False
+        except exceptions.GoogleAPICallError as exc:
+            raise RunError(f"BigQuery: cannot look at {table}: {exc.message}") from exc
+        try:
+            self.client.delete_table(table, not_found_ok=True)
+        except exceptions.GoogleAPICallError as exc:
+            raise RunError(f"BigQuery refused to delete {table}: {exc.message}") from exc
+        return True
+
     def close(self) -> None:
         self.client.close()
 

@@ -43,6 +43,18 @@ class FolderDestination:
         final = self.folder / (file_name(target.table) + SUFFIX[self.kind])
         return FileLoad(self.kind, final, schema, run_id)
 
+    def drop(self, target: Target) -> bool:
+        """Delete a job's file and forget its state; True when the file was there."""
+        final = self.folder / (file_name(target.table) + SUFFIX[self.kind])
+        existed = final.exists()
+        final.unlink(missing_ok=True)
+        path = self.folder / STATE_FILE
+        if path.exists():
+            states = json.loads(path.read_text())
+            if states.pop(target.state_key, None) is not None:
+                path.write_text(json.dumps(states))
+        return existed
+
     def close(self) -> None:
         pass
 

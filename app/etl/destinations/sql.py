@@ -117,13 +117,37 @@ class SqlDestination:
         return ["%s"] * count
 
     def write_state(self, key: str, state: dict) -> None:
+        """Save a table's incremental state; an empty state forgets it."""
+        if not state and self.columns(self.default_schema, STATE_TABLE) is None:
+            return
         self._ensure_state_table()
         (p,) = self.placeholders(1)
         self.execute(f"DELETE FROM {self._state_relation()} WHERE {self.q('state_key')} = {p}",
                      [key])
+        if not state:
+            return
         marks = ", ".join(self.placeholders(3))
         self.execute(f"INSERT INTO {self._state_relation()} VALUES ({marks})",
                      [key, json.dumps(state), datetime.now(UTC).isoformat()])
+
+    def drop(self, target: Target) -> bool:
+        """Drop a job's table and forget its incremental state, in one transaction.
+
+        True when the table was there."""
+        schema = target.schema or self.default_schema
+        existed = self.columns(schema, target.table) is not None
+        self.begin_tx()
+        try:
+            self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, target.table)}")
+            if self.columns(self.default_schema, STATE_TABLE) is not None:
+                (p,) = self.placeholders(1)
+                self.execute(f"DELETE FROM {self._state_relation()} "
+                             f"WHERE {self.q('state_key')} = {p}", [target.state_key])
+            self.commit_tx()
+        except BaseException:
+            self.rollback_tx()
+            raise
+        return existed
 
     def drop_stale_stages(self, schema: str | None, table: str) -> None:
         """Remove staging tables that a killed run of this table left behind."""

@@ -1,0 +1,189 @@
+"""A job's schedule: manual, every N minutes/hours, daily at a time, or a cron expression.
+
+Stored as (kind, expr, timezone). `check` gives a plain message for bad input; `describe`
+says it in words; `next_runs` previews fire times with the same APScheduler triggers the
+scheduler uses, so the preview and the runs agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+KINDS = ("manual", "interval", "daily", "cron")
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([mh])\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be used; the message says why, in the user's terms."""
+
+
+@cache
+def timezones() -> list[str]:
+    """IANA zone names, sorted (for pickers)."""
+    return sorted(z for z in available_timezones() if "/" in z or z == "UTC")
+
+
+def local_timezone() -> str:
+    """The machine's IANA zone name, or UTC when it cannot be told."""
+    try:
+        import tzlocal
+
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - an odd machine setting must not stop the app
+        return "UTC"
+    return name if name and _zone(name) is not None else "UTC"
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _cron_weekdays(field: str) -> str:
+    """Standard cron weekdays (0 or 7 = Sunday) as names, which APScheduler reads right.
+
+    APScheduler numbers weekdays from Monday = 0, so "1-5" would silently mean Tuesday to
+    Saturday (agronholm/apscheduler#286); names have one meaning.
+    """
+    if field == "*":
+        return field
+
+    def day(token: str) -> int:
+        token = token.lower()
+        if token.isdigit() and int(token) <= 7:
+            return int(token) % 7
+        if token[:3] in _CRON_DAYS and len(token) == 3:
+            return _CRON_DAYS.index(token)
+        raise ScheduleError(f"Weekday “{token}” is not 0–7 or a day name (mon, tue, …).")
+
+    days: set[int] = set()
+    for item in field.split(","):
+        base, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise ScheduleError(f"Step “{step_text}” in the weekday field is not a number.")
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            first, last = day(a), day(b)
+            if last == 0 and (first > 0 or b.strip() == "7"):
+                last = 7  # Sunday closes a range as 7 ("sat-sun", "0-7")
+        else:
+            first = day(base)
+            last = 6 if step else first
+        if first > last:
+            raise ScheduleError(f"Weekday range “{base}” runs backwards.")
+        days.update(d % 7 for d in range(first, last + 1, step or 1))
+    return ",".join(_CRON_DAYS[d] for d in sorted(days))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    kind: str = "manual"
+    expr: str | None = None  # interval "15m"/"2h"; daily "06:00"; cron "0 6 * * 1-5"
+    timezone: str = "UTC"
+
+    def check(self) -> None:
+        """Raise ScheduleError with a plain message when the schedule cannot be used."""
+        self.trigger(datetime.now(UTC))
+
+    def trigger(self, anchor: datetime):
+        """The APScheduler trigger; interval schedules count from `anchor`."""
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        if self.kind not in KINDS:
+            raise ScheduleError(f"Schedule must be one of: {', '.join(KINDS)}.")
+        if self.kind == "manual":
+            return None
+        zone = _zone(self.timezone)
+        if zone is None:
+            raise ScheduleError(f"“{self.timezone}” is not a time zone (use an IANA name "
+                                "such as Europe/Warsaw or UTC).")
+        expr = (self.expr or "").strip()
+        if self.kind == "interval":
+            match = _INTERVAL.match(expr)
+            if not match or int(match.group(1)) == 0:
+                raise ScheduleError("An interval is a whole number of minutes or hours, "
+                                    "such as 15m or 2h.")
+            count, unit = int(match.group(1)), match.group(2)
+            if count * (60 if unit == "h" else 1) > 366 * 24 * 60:
+                raise ScheduleError("An interval can be at most a year.")
+            return IntervalTrigger(**{"minutes" if unit == "m" else "hours": count},
+                                   start_date=anchor, timezone=zone)
+        if self.kind == "daily":
+            match = _TIME.match(expr)
+            if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+                raise ScheduleError("A daily time is HH:MM on a 24-hour clock, such as 06:00.")
+            return CronTrigger(hour=int(match.group(1)), minute=int(match.group(2)),
+                               timezone=zone)
+        fields = expr.split()
+        if len(fields) != 5:
+            raise ScheduleError(f"A cron expression has 5 fields (minute hour day month "
+                                f"weekday); “{expr}” has {len(fields)}.")
+        minute, hour, day, month, weekday = fields
+        try:
+            return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                               day_of_week=_cron_weekdays(weekday), timezone=zone)
+        except ValueError as exc:
+            if isinstance(exc, ScheduleError):
+                raise
+            raise ScheduleError(f"Cron “{expr}”: {exc}.") from exc
+
+    def next_runs(self, count: int = 5, after: datetime | None = None,
+                  anchor: datetime | None = None) -> list[datetime]:
+        """The next `count` fire times after `after` (now), in the schedule's zone."""
+        now = after or datetime.now(UTC)
+        trigger = self.trigger(anchor or now)
+        if trigger is None:
+            return []
+        times: list[datetime] = []
+        previous = None
+        moment = now
+        while len(times) < count:
+            fire = trigger.get_next_fire_time(previous, moment)
+            if fire is None:
+                break
+            if fire > now:
+                times.append(fire)
+            previous, moment = fire, fire + timedelta(microseconds=1)
+        return times
+
+    def describe(self) -> str:
+        """In words: "Every day at 06:00 Europe/Warsaw", "Every 15 minutes", "Manual"."""
+        expr = (self.expr or "").strip()
+        if self.kind == "manual":
+            return "Manual — runs when you press Run"
+        if self.kind == "interval":
+            match = _INTERVAL.match(expr)
+            if match:
+                count, unit = int(match.group(1)), "minute" if match.group(2) == "m" else "hour"
+                return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
+        if self.kind == "daily":
+            match = _TIME.match(expr)
+            if match:
+                return (f"Every day at {int(match.group(1)):02d}:{match.group(2)} "
+                        f"{self.timezone}")
+        return f"Cron “{expr}” {self.timezone}"
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "expr": self.expr, "timezone": self.timezone}
+
+
+def when(moment: datetime, zone: str, now: datetime | None = None) -> str:
+    """A fire time as people read it: "Mon 30 Nov 06:00" in the schedule's zone."""
+    local = moment.astimezone(_zone(zone) or UTC)
+    now_local = (now or datetime.now(UTC)).astimezone(local.tzinfo)
+    day = local.strftime("%a %d %b")
+    if local.year != now_local.year:
+        day += local.strftime(" %Y")
+    return f"{day} {local:%H:%M}"

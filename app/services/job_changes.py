@@ -1,0 +1,58 @@
+"""What an edit of a job does to its destination, said before it is saved."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.etl.runner import TableSpec
+    from app.services.jobs import JobDraft, JobView
+
+MODE_EFFECT = {
+    "replace": "the next run rebuilds {dest} from the source (and forgets any saved "
+               "cursor)",
+    "append": "each run adds every source row to {dest}; rows already there stay, so "
+              "repeated runs add the same rows again",
+    "incremental": "the first run loads {dest} in full, later runs add only rows past the "
+                   "saved position of {cursor}",
+    "merge": "each run updates rows of {dest} with the same {key} and adds new ones",
+}
+
+
+def _effect(spec: TableSpec) -> str:
+    return MODE_EFFECT[spec.mode].format(dest=spec.destination_name,
+                                         cursor=spec.cursor or "the cursor",
+                                         key=", ".join(spec.primary_key) or "key")
+
+
+def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
+    """One sentence per change that matters to the data; empty when nothing does."""
+    lines: list[str] = []
+    if dest_name != old.destination_name:
+        lines.append(f"Destination changes from {old.destination_name} to {dest_name}: the "
+                     f"next run writes every table there in full; the tables already in "
+                     f"{old.destination_name} are kept as they are.")
+    before = {t.source_name: t for t in old.tables}
+    after = {t.source_name: t for t in draft.tables}
+    for name, spec in before.items():
+        if name not in after:
+            lines.append(f"{name} is no longer copied; {spec.destination_name} is kept as "
+                         "it is.")
+    for name, spec in after.items():
+        was = before.get(name)
+        if was is None:
+            lines.append(f"{name} is new: {_effect(spec)}.")
+        elif was.mode != spec.mode:
+            lines.append(f"{name}: {was.mode} → {spec.mode}: {_effect(spec)}.")
+        elif spec.mode == "incremental" and was.cursor != spec.cursor:
+            lines.append(f"{name}: the cursor changes from {was.cursor} to {spec.cursor}; "
+                         "the saved position belongs to the old column, so the next run "
+                         "loads the table in full again.")
+        elif spec.mode == "merge" and was.primary_key != spec.primary_key:
+            lines.append(f"{name}: rows are now matched on {', '.join(spec.primary_key)}.")
+    if draft.name.strip() != old.name:
+        lines.append(f"Renamed from {old.name} to {draft.name.strip()}; saved cursors are "
+                     "kept.")
+    if draft.schedule != old.schedule:
+        lines.append(f"Schedule: {old.schedule.describe()} → {draft.schedule.describe()}.")
+    return lines

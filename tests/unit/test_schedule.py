@@ -1,0 +1,75 @@
+"""Schedules: the checks users see, the words on a card, and next run times."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.scheduling.schedule import Schedule, ScheduleError, local_timezone, timezones, when
+
+SUNDAY_EVENING = datetime(2026, 11, 29, 22, 40, tzinfo=UTC)
+
+
+def test_daily_runs_at_the_local_time_of_its_zone_across_dst():
+    runs = Schedule("daily", "06:00", "Europe/Warsaw").next_runs(
+        5, after=datetime(2027, 3, 26, 12, 0, tzinfo=UTC))
+    local = [r.astimezone(ZoneInfo("Europe/Warsaw")) for r in runs]
+    assert [(r.day, r.hour, r.minute) for r in local] == [(27, 6, 0), (28, 6, 0), (29, 6, 0),
+                                                          (30, 6, 0), (31, 6, 0)]
+    # 28 March 2027 is the switch to summer time: 06:00 is 05:00 UTC before, 04:00 after.
+    assert runs[0].astimezone(UTC).hour == 5 and runs[2].astimezone(UTC).hour == 4
+
+
+def test_cron_weekdays_mean_what_cron_means():
+    runs = Schedule("cron", "0 6 * * 1-5", "UTC").next_runs(5, after=SUNDAY_EVENING)
+    assert [r.strftime("%a %H:%M") for r in runs] == [
+        "Mon 06:00", "Tue 06:00", "Wed 06:00", "Thu 06:00", "Fri 06:00"]
+    sundays = Schedule("cron", "30 9 * * 0,7", "UTC").next_runs(2, after=SUNDAY_EVENING)
+    assert {r.strftime("%a %H:%M") for r in sundays} == {"Sun 09:30"}
+    weekend = Schedule("cron", "0 0 * * sat-sun", "UTC").next_runs(2, after=SUNDAY_EVENING)
+    assert [r.strftime("%a") for r in weekend] == ["Sat", "Sun"]
+
+
+def test_interval_counts_from_its_anchor():
+    anchor = datetime(2026, 11, 29, 22, 0, tzinfo=UTC)
+    runs = Schedule("interval", "15m", "UTC").next_runs(3, after=SUNDAY_EVENING, anchor=anchor)
+    assert runs == [anchor + timedelta(minutes=45), anchor + timedelta(minutes=60),
+                    anchor + timedelta(minutes=75)]
+
+
+def test_manual_has_no_runs():
+    assert Schedule().next_runs(5) == []
+    Schedule().check()
+
+
+@pytest.mark.parametrize(("schedule", "message"), [
+    (Schedule("cron", "0 6 * *"), "has 4"),
+    (Schedule("cron", "61 * * * *"), "higher than the maximum"),
+    (Schedule("cron", "x * * * *"), "Unrecognized expression"),
+    (Schedule("cron", "0 6 * * mon-xyz"), "Weekday “xyz”"),
+    (Schedule("cron", "0 6 * * 5-1"), "backwards"),
+    (Schedule("daily", "25:00"), "HH:MM"),
+    (Schedule("interval", "0m"), "whole number"),
+    (Schedule("interval", "soon"), "whole number"),
+    (Schedule("daily", "06:00", "Mars/Olympus"), "not a time zone"),
+    (Schedule("weekly", "x"), "one of"),
+])
+def test_bad_schedules_say_why(schedule, message):
+    with pytest.raises(ScheduleError, match=message):
+        schedule.check()
+
+
+def test_words():
+    assert Schedule("daily", "6:00", "Europe/Warsaw").describe() == \
+        "Every day at 06:00 Europe/Warsaw"
+    assert Schedule("interval", "15m").describe() == "Every 15 minutes"
+    assert Schedule("interval", "1h").describe() == "Every hour"
+    assert Schedule("cron", "0 6 * * 1-5", "UTC").describe() == "Cron “0 6 * * 1-5” UTC"
+    assert Schedule().describe().startswith("Manual")
+    assert when(datetime(2026, 11, 30, 5, 0, tzinfo=UTC), "Europe/Warsaw",
+                SUNDAY_EVENING) == "Mon 30 Nov 06:00"
+
+
+def test_zones():
+    assert "Europe/Warsaw" in timezones() and "UTC" in timezones()
+    assert local_timezone() in timezones()
