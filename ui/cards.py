@@ -39,6 +39,7 @@ class CardContent:
     pulsing: bool = False
     progress: float | None = None  # 0..1 draws a bar under the text; None draws none
     buttons: list[Button] = field(default_factory=list)
+    extra: str = ""  # a fourth line, for delegates whose `height` leaves room for it
 
 
 class CardDelegate(QStyledItemDelegate):
@@ -47,6 +48,10 @@ class CardDelegate(QStyledItemDelegate):
     """
 
     button_clicked = Signal(str, str)
+    height = CARD_HEIGHT
+    # Buttons beside the title (the lines under it then use the card's whole width), or
+    # centred on the card's right.
+    buttons_beside_title = False
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -57,7 +62,7 @@ class CardDelegate(QStyledItemDelegate):
         raise NotImplementedError
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        return QSize(320, CARD_HEIGHT)
+        return QSize(320, self.height)
 
     # --- geometry --------------------------------------------------------------------
 
@@ -67,7 +72,8 @@ class CardDelegate(QStyledItemDelegate):
 
     def button_rects(self, rect: QRect, buttons: list[Button]) -> dict[str, QRect]:
         card = self.card_rect(rect)
-        y = card.center().y() - BUTTON_HEIGHT // 2
+        y = card.top() + 8 if self.buttons_beside_title else \
+            card.center().y() - BUTTON_HEIGHT // 2
         right = card.right() - 12
         rects = {}
         for button in reversed(buttons):
@@ -106,6 +112,9 @@ class CardDelegate(QStyledItemDelegate):
         left = icon_rect.right() + 12
         first = min((r.left() for r in buttons.values()), default=card.right())
         width = first - 12 - left
+        title_width = width
+        if self.buttons_beside_title:
+            width = card.right() - 12 - left
         base = QFont(option.font)
         bold = QFont(base)
         if base.pixelSize() > 0:  # the style sheet sets sizes in pixels
@@ -116,8 +125,8 @@ class CardDelegate(QStyledItemDelegate):
         align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.setFont(bold)
         painter.setPen(QColor(c["text"]))
-        painter.drawText(QRect(left, card.top() + 10, width, 22), align, QFontMetrics(bold)
-                         .elidedText(content.title, Qt.TextElideMode.ElideRight, width))
+        painter.drawText(QRect(left, card.top() + 10, title_width, 22), align, QFontMetrics(bold)
+                         .elidedText(content.title, Qt.TextElideMode.ElideRight, title_width))
         painter.setFont(base)
         fm = QFontMetrics(base)
         painter.setPen(QColor(c["muted"]))
@@ -125,6 +134,9 @@ class CardDelegate(QStyledItemDelegate):
                          fm.elidedText(content.subtitle, Qt.TextElideMode.ElideMiddle, width))
         painter.drawText(QRect(left, card.top() + 52, width, 18), align,
                          fm.elidedText(content.detail, Qt.TextElideMode.ElideRight, width))
+        if content.extra:
+            painter.drawText(QRect(left, card.top() + 71, width, 18), align,
+                             fm.elidedText(content.extra, Qt.TextElideMode.ElideRight, width))
         if content.progress is not None:
             track = QRect(left, card.bottom() - 7, width, 4)
             painter.setPen(Qt.PenStyle.NoPen)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -132,12 +131,7 @@ class DetailsPage(QWizardPage):
         self.cancel_button = QPushButton("Cancel test")
         self.cancel_button.clicked.connect(self.cancel_test)
         self.cancel_button.hide()
-        self.spinner = QProgressBar()
-        self.spinner.setObjectName("spinner")
-        self.spinner.setRange(0, 0)
-        self.spinner.setTextVisible(False)
-        self.spinner.setFixedWidth(140)
-        self.spinner.hide()
+        self.spinner = theme.spinner()
         actions.addWidget(self.test_button)
         actions.addWidget(self.cancel_button)
         actions.addWidget(self.spinner)
@@ -221,11 +215,7 @@ class DetailsPage(QWizardPage):
         return self.task is None and self.tested_ok()
 
     def _set_status(self, tone: str | None, text: str) -> None:
-        self.status.setVisible(tone is not None)
-        self.status.setText(text)
-        self.status.setProperty("tone", tone or "")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        theme.set_tone(self.status, tone, text)
 
     # --- testing -----------------------------------------------------------------------
 

@@ -38,16 +38,26 @@ def describe(view: ConnectionView) -> str:
 
 def confirm(parent: QWidget, title: str, text: str, accept_label: str,
             on_accept: Callable[[], None]) -> QMessageBox:
+    return choose(parent, title, text, "", [(accept_label, on_accept)])
+
+
+def choose(parent: QWidget, title: str, text: str, details: str,
+           choices: list[tuple[str, Callable[[], None]]]) -> QMessageBox:
+    """A question with one button per choice and Cancel (the default, and ESC)."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton,
                       parent)
-    accept = box.addButton(accept_label, QMessageBox.ButtonRole.DestructiveRole)
+    if details:
+        box.setInformativeText(details)
+    buttons = {box.addButton(label, QMessageBox.ButtonRole.DestructiveRole): action
+               for label, action in choices}
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
 
     def done() -> None:
-        if box.clickedButton() is accept:
-            on_accept()
+        action = buttons.get(box.clickedButton())
+        if action is not None:
+            action()
 
     box.finished.connect(done)
     box.open()

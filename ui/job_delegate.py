@@ -16,16 +16,29 @@ if TYPE_CHECKING:
     from app.services.jobs import JobView, RunView
     from ui.job_model import Progress
 
-IDLE = [Button("run", "Run", 48, tip="Run this job now"),
-        Button("history", "History", 64, tip="Runs of this job, their logs and a trend"),
-        Button("delete", "Delete", 60, danger=True, tip="Delete this job")]
+IDLE = [Button("run", "Run", 44, tip="Run this job now"),
+        Button("edit", "Edit", 44, tip="Change the tables, modes, destination or schedule"),
+        Button("history", "History", 60, tip="Runs of this job, their logs and a trend"),
+        Button("delete", "Delete", 56, danger=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
 DOT = {"succeeded": "ok", "failed": "failed", "cancelled": "error"}
 
 
 def route(job: JobView) -> str:
     tables = ", ".join(t.source_name for t in job.tables)
-    return f"{job.source_name} → {job.destination_name}: {tables}"
+    destination = job.destination_name if job.destination_id else "local warehouse"
+    return f"{job.source_name} → {destination}: {tables}"
+
+
+def schedule_line(job: JobView) -> str:
+    """"Every day at 06:00 Europe/Warsaw  ·  next Mon 30 Nov 06:00"."""
+    from app.scheduling.schedule import when
+
+    words = job.schedule.describe()
+    if job.schedule_kind == "manual":
+        return "Manual — runs when you press Run"
+    next_run = job.next_run()
+    return f"{words}  ·  next {when(next_run, job.timezone)}" if next_run else words
 
 
 def last_run_line(job: JobView, run: RunView | None) -> str:
@@ -46,6 +59,9 @@ def progress_line(progress: Progress) -> str:
 
 
 class JobCardDelegate(CardDelegate):
+    height = 102
+    buttons_beside_title = True
+
     def content(self, index: QModelIndex) -> CardContent:
         job: JobView = index.data(JobRole)
         run: RunView | None = index.data(LastRunRole)
@@ -53,9 +69,10 @@ class JobCardDelegate(CardDelegate):
         source_label = registry.get_type(job.source_type).label
         subtitle = f"{source_label} · {route(job)}"
         if progress is not None:
-            return CardContent(job.id, job.name, subtitle, progress_line(progress),
+            return CardContent(job.id, job.name, subtitle, schedule_line(job),
                                theme.type_icon(job.source_type), "testing", pulsing=True,
-                               buttons=RUNNING)
-        return CardContent(job.id, job.name, subtitle, last_run_line(job, run),
+                               buttons=RUNNING, extra=progress_line(progress))
+        return CardContent(job.id, job.name, subtitle, schedule_line(job),
                            theme.type_icon(job.source_type),
-                           DOT.get(run.status, "unknown") if run else "unknown", buttons=IDLE)
+                           DOT.get(run.status, "unknown") if run else "unknown", buttons=IDLE,
+                           extra=last_run_line(job, run))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QVBoxLayout,
     QWidget,
+    QWizard,
 )
 
 from app import __version__, paths
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from app.etl.pipeline import RunHandle
     from app.services.connections import ConnectionService
     from app.services.context import AppContext
-    from app.services.jobs import JobService, RunView
+    from app.services.jobs import JobService, JobView, RunView
     from ui.connection_wizard import ConnectionWizard
 
 
@@ -111,6 +112,8 @@ class MainWindow(QMainWindow):
         self.jobs.cancel_requested.connect(self.cancel_job)
         self.jobs.delete_requested.connect(self.delete_job)
         self.jobs.history_requested.connect(self.show_history)
+        self.jobs.add_requested.connect(self.new_job)
+        self.jobs.edit_requested.connect(self.edit_job)
 
         self._restore_layout()
 
@@ -135,11 +138,13 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         new = QAction("New connection…", self, shortcut=QKeySequence.StandardKey.New)
         new.triggered.connect(self.new_connection)
+        new_job = QAction("New ETL job…", self, shortcut=QKeySequence("Ctrl+J"))
+        new_job.triggered.connect(self.new_job)
         prefs = QAction("Preferences…", self, shortcut=QKeySequence.StandardKey.Preferences)
         prefs.triggered.connect(self.show_preferences)
         quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        file_menu.addActions([new, prefs])
+        file_menu.addActions([new, new_job, prefs])
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -240,20 +245,73 @@ class MainWindow(QMainWindow):
             handle.cancel.set()
             self.statusBar().showMessage("Cancelling… the destination stays as it was.", 5000)
 
+    def new_job(self) -> None:
+        if self.job_service is None:  # still loading
+            return
+        from ui.job_wizard import JobWizard
+
+        self._open_job_wizard(JobWizard(self.job_service, self.service, self.bridge,
+                                        self.model, parent=self))
+
+    def edit_job(self, job_id: str) -> None:
+        try:
+            job = self.job_service.get(job_id)
+        except NotFound:
+            self.reload()
+            return
+        from ui.job_wizard import JobWizard
+
+        self._open_job_wizard(JobWizard(self.job_service, self.service, self.bridge,
+                                        self.model, editing=job, parent=self))
+
+    def _open_job_wizard(self, wizard: QWizard) -> None:
+        self.job_wizard = wizard
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editing = wizard.settings_page.editing is not None
+        wizard.accepted.connect(lambda: self._job_saved(wizard.saved, editing))
+        wizard.open()
+
+    def _job_saved(self, job: JobView | None, edited: bool) -> None:
+        self.reload()
+        if job is not None:
+            verb = "Saved" if edited else "Created"
+            self.statusBar().showMessage(f"{verb} ETL job “{job.name}”: "
+                                         f"{job.schedule.describe()}.", 10_000)
+
     def delete_job(self, job_id: str) -> None:
         try:
             job = self.job_service.get(job_id)
         except NotFound:
             self.reload()
             return
-        self.notice = dialogs.confirm(
-            self, "Delete job", f"Delete the job “{job.name}” and its run history? Its "
-            "destination tables are kept.", "Delete", lambda: self._delete_job(job.id))
+        tables = [t.destination_name for t in job.tables]
+        where = job.destination_name if job.destination_id else "the local warehouse"
+        count = f"{len(tables)} table{'s' if len(tables) != 1 else ''}"
+        self.notice = dialogs.choose(
+            self, "Delete job", f"Delete the job “{job.name}” and its run history?",
+            f"It loads {', '.join(tables)} in {where}. Keep those tables, or drop them "
+            "(with their saved cursors)?",
+            [("Delete job, keep tables", lambda: self._delete_job(job.id, False)),
+             (f"Delete job and drop {count}", lambda: self._delete_job(job.id, True))])
 
-    def _delete_job(self, job_id: str) -> None:
-        self.job_service.delete(job_id)
+    def _delete_job(self, job_id: str, drop: bool) -> None:
+        self.statusBar().showMessage("Dropping the destination tables…" if drop
+                                     else "Deleting the job…")
+        self.bridge.submit(self, self.job_service.delete, job_id, drop,
+                           on_done=lambda dropped: self._job_deleted(drop, dropped),
+                           on_error=self._job_not_deleted)
+
+    def _job_deleted(self, drop: bool, dropped: list[str]) -> None:
         self.reload()
-        self.statusBar().showMessage("Job deleted; its destination tables are kept.", 8000)
+        if drop:
+            what = ", ".join(dropped) or "no tables (none were there)"
+            self.statusBar().showMessage(f"Job deleted; dropped {what}.", 10_000)
+        else:
+            self.statusBar().showMessage("Job deleted; its destination tables are kept.", 8000)
+
+    def _job_not_deleted(self, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        self.notice = dialogs.message(self, "Job not deleted", str(exc))
 
     def refresh(self) -> None:
         """Test every connection in the background; each dot pulses until its result."""

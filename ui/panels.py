@@ -27,8 +27,6 @@ EMPTY_CONNECTIONS = ("No database connections configured — create your first c
                      "start moving data.")
 EMPTY_JOBS = ("No ETL jobs yet — a job copies tables from a connection into the local "
               "warehouse or another destination, now or on a schedule.")
-JOBS_LATER = ("The job wizard is not in the app yet; create jobs from the command line "
-              "(python main.py job add --help) and run them here.")
 
 
 def _empty_state(text: str, button: QPushButton | None = None) -> QWidget:
@@ -220,27 +218,42 @@ class ConnectionsPanel(CardPanel):
 
 class JobsPanel(CardPanel):
     """Signals:
-        run_requested(str), cancel_requested(str), history_requested(str),
-        delete_requested(str): card buttons (job id).
+        add_requested(): "+ ETL Job" or the empty state's button.
+        run_requested(str), cancel_requested(str), edit_requested(str),
+        history_requested(str), delete_requested(str): card buttons (job id).
     """
 
     noun = "job"
+    add_requested = Signal()
     run_requested = Signal(str)
     cancel_requested = Signal(str)
+    edit_requested = Signal(str)
     history_requested = Signal(str)
     delete_requested = Signal(str)
 
     def __init__(self, model: QAbstractListModel, parent: QWidget | None = None) -> None:
         from ui.job_model import FilterRole
 
+        create = QPushButton("Create ETL job")
+        create.setObjectName("primary")
         delegate = JobCardDelegate()
         super().__init__("ETL Jobs", model, FilterRole, delegate,
-                         "Filter by job, connection or table", _empty_state(EMPTY_JOBS), parent)
+                         "Filter by job, connection or table",
+                         _empty_state(EMPTY_JOBS, create), parent)
+        create.clicked.connect(self.add_requested)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
-                   "history": self.history_requested, "delete": self.delete_requested}
+                   "edit": self.edit_requested, "history": self.history_requested,
+                   "delete": self.delete_requested}
         delegate.button_clicked.connect(lambda key, job_id: signals[key].emit(job_id))
         self.add_button = QPushButton("+ ETL Job")
         self.add_button.setObjectName("primary")
-        self.add_button.setEnabled(False)
-        self.add_button.setToolTip(JOBS_LATER)
+        self.add_button.setToolTip("Create an ETL job: copy tables from a connection, now or "
+                                   "on a schedule")
+        self.add_button.clicked.connect(self.add_requested)
         self.header.addWidget(self.add_button)
+        self._update_state()
+
+    def _update_state(self) -> None:
+        super()._update_state()
+        if hasattr(self, "add_button"):
+            self.add_button.setEnabled(self.loaded)

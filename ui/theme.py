@@ -82,5 +82,28 @@ def icon(name: str) -> QIcon:
     return QIcon(str(RESOURCES / "icons" / name))
 
 
+def spinner():
+    """The app's busy indicator: a thin, endless bar (hidden until shown)."""
+    from PySide6.QtWidgets import QProgressBar
+
+    bar = QProgressBar()
+    bar.setObjectName("spinner")
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setFixedWidth(140)
+    bar.hide()
+    return bar
+
+
+def set_tone(label, tone: str | None, text: str) -> None:
+    """Show `text` in a status label coloured by tone (ok, failed, error, stale, busy), or
+    hide the label when tone is None."""
+    label.setVisible(tone is not None)
+    label.setText(text)
+    label.setProperty("tone", tone or "")
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
 def type_icon(type_key: str) -> QIcon:
     return icon(f"types/{type_key}.svg")

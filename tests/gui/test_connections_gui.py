@@ -311,8 +311,7 @@ def test_filter_long_names_and_jobs_column(qtbot, make_window, ctx):
     window.connections.filter.clear()
     _, index = card_rect(window.connections, long_name.strip())
     assert long_name.strip() in index.data(Qt.ItemDataRole.ToolTipRole)
-    jobs_button = window.jobs.add_button
-    assert not jobs_button.isEnabled() and jobs_button.toolTip()
+    assert window.jobs.add_button.isEnabled()
 
 
 def test_window_size_and_splitter_are_remembered(qtbot, make_window):

@@ -26,7 +26,7 @@ def _click(qtbot, window, name, key):
 
 def _detail(window, name) -> str:
     _, index = _job_card(window, name)
-    return window.jobs.delegate.content(index).detail
+    return window.jobs.delegate.content(index).extra
 
 
 def _orders(pg_db, rows):
@@ -89,11 +89,31 @@ def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
+    JobService(ctx).run("Orders")
     _click(qtbot, window, "Orders", "delete")
-    confirm(qtbot, "Delete")
+    confirm(qtbot, "Delete job, keep tables")
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
     assert window.jobs.stack.currentWidget() is window.jobs.empty
     assert JobService(ctx).list() == []
+    assert warehouse_rows("select count(*) from orders") == [(5,)]
+
+
+def test_delete_can_drop_the_destination_tables(qtbot, make_window, ctx, pg_db):
+    _orders(pg_db, 5)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders", dest_table="orders_copy")])
+    JobService(ctx).run("Orders")
+    window = make_window()
+    _click(qtbot, window, "Orders", "delete")
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    box = active_modal()
+    assert box.informativeText() == ("It loads orders_copy in the local warehouse. Keep those "
+                                     "tables, or drop them (with their saved cursors)?")
+    confirm(qtbot, "Delete job and drop 1 table")
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
+    assert window.statusBar().currentMessage() == "Job deleted; dropped orders_copy."
+    names = [r[0] for r in warehouse_rows("select table_name from information_schema.tables")]
+    assert "orders_copy" not in names
 
 
 def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx, pg_db):

@@ -1,0 +1,334 @@
+"""The ETL job wizard, clicked through as a user would, against a real PostgreSQL source."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QMessageBox, QWizard
+
+from app.services.jobs import JobService, TableSpec
+from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm
+from tests.gui.test_connections_gui import choose_type, fill, run_test, save_button
+from tests.integration.engine_helpers import (
+    make_job,
+    pg_exec,
+    save_connection,
+    warehouse_rows,
+)
+from ui.connection_wizard import WIZARD_SIZE
+from ui.job_model import JobRole, LastRunRole
+
+LEFT = Qt.MouseButton.LeftButton
+NEXT, BACK, FINISH = (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton,
+                      QWizard.WizardButton.FinishButton)
+
+
+def _sales(pg_db) -> None:
+    pg_exec(pg_db, "create table orders (id int primary key, amount numeric(10,2), "
+                   "updated_at timestamptz, note text)",
+            "insert into orders select g, g / 4.0, now() - g * interval '1 minute', 'n' || g "
+            "from generate_series(1, 40) g",
+            "create table customers (id int primary key, name text)",
+            "insert into customers values (1, 'Ada'), (2, 'Grace')")
+
+
+def _open(qtbot, window):
+    qtbot.mouseClick(window.jobs.add_button, LEFT)
+    wizard = window.job_wizard
+    qtbot.waitExposed(wizard)
+    return wizard
+
+
+def _pick_source(qtbot, wizard, name: str) -> None:
+    page = wizard.source_page
+    for row in range(page.proxy.rowCount()):
+        index = page.proxy.index(row, 0)
+        if index.data() == name:
+            qtbot.mouseClick(page.list.viewport(), LEFT,
+                             pos=page.list.visualRect(index).center())
+            return
+    raise AssertionError(f"{name} is not listed")
+
+
+def _type_name(qtbot, wizard, name: str) -> None:
+    field = wizard.source_page.name
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, name)
+
+
+def _next(qtbot, wizard) -> None:
+    button = wizard.button(NEXT)
+    assert button.isEnabled()
+    qtbot.mouseClick(button, LEFT)
+
+
+def _tick(qtbot, wizard, table: str) -> None:
+    """Click a table's row in step 2 and press Space (ticks it)."""
+    page = wizard.tables_page
+    for row in range(page.proxy.rowCount()):
+        index = page.proxy.index(row, 1)
+        if index.data() == table:
+            rect = page.view.visualRect(index)
+            qtbot.mouseClick(page.view.viewport(), LEFT, pos=rect.center())
+            qtbot.keyClick(page.view, Qt.Key.Key_Space)
+            return
+    raise AssertionError(f"{table} is not listed")
+
+
+def _wait_tables(qtbot, wizard) -> None:
+    qtbot.waitUntil(lambda: not wizard.tables_page.loading, timeout=20_000)
+
+
+def _wait_columns(qtbot, wizard) -> None:
+    qtbot.waitUntil(lambda: wizard.settings_page.task is None, timeout=20_000)
+
+
+def _choose(qtbot, combo, text: str) -> None:
+    """Pick an entry of a combo box from the keyboard, as a user would."""
+    combo.setFocus()
+    index = combo.findText(text)
+    assert index >= 0, f"{text} not offered"
+    while combo.currentIndex() != index:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
+
+
+def _card_line(window, name: str, attr: str) -> str:
+    _, index = card_rect(window.jobs, name)
+    return getattr(window.jobs.delegate.content(index), attr)
+
+
+def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window, ctx, pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = make_window()
+    wizard = _open(qtbot, window)
+    assert wizard.size() == WIZARD_SIZE  # as big as the connection wizard
+    assert not wizard.button(NEXT).isEnabled()
+
+    # Step 1: the connection with its status dot, and a name suggested from it.
+    _pick_source(qtbot, wizard, "Sales")
+    assert wizard.source_page.name.text() == "Sales ETL"
+    _type_name(qtbot, wizard, "Orders nightly")
+    _next(qtbot, wizard)
+
+    # Step 2: listed in the background; Back and Next wait for it.
+    page = wizard.tables_page
+    assert page.loading and not wizard.button(NEXT).isEnabled()
+    assert not wizard.button(BACK).isEnabled()
+    _wait_tables(qtbot, wizard)
+    assert wizard.button(BACK).isEnabled() and not wizard.button(NEXT).isEnabled()
+    rows = {page.proxy.index(r, 1).data(): page.proxy.index(r, 2).data()
+            for r in range(page.proxy.rowCount())}
+    assert rows == {"customers": "2", "orders": "40"}
+    qtbot.keyClicks(page.filter, "ord")
+    assert page.proxy.rowCount() == 1
+    _tick(qtbot, wizard, "orders")
+    assert page.count.text() == "1 of 2 tables selected"
+    _next(qtbot, wizard)
+
+    # Step 3: the cursor suggested, the key taken from the source, a daily schedule.
+    settings = wizard.settings_page
+    _wait_columns(qtbot, wizard)
+    assert settings.destination.currentText().startswith("Local warehouse")
+    mode, cursor, key = settings._widgets(0)
+    assert key.text() == "id" and not cursor.isEnabled()
+    _choose(qtbot, mode, "incremental")
+    assert cursor.isEnabled() and cursor.currentText() == "updated_at"
+    assert cursor.itemText(0) == "updated_at"  # suggestions come first
+    _choose(qtbot, settings.schedule.kind, "Daily at")
+    zone = settings.schedule.zone.lineEdit()
+    zone.selectAll()
+    qtbot.keyClicks(zone, "Europe/Warsaw")
+    preview = settings.schedule.preview.text()
+    assert preview.startswith("Every day at 06:00 Europe/Warsaw. Next: ")
+    assert preview.count("06:00") == 6  # the words and five run times
+    review = settings.review.text()
+    assert "<b>Orders nightly</b> copies 1 table from <b>Sales</b> (PostgreSQL)" in review
+    assert "public.orders → orders: incremental on updated_at, key id" in review
+    assert wizard.button(FINISH).text() == "Create ETL job"
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 1, timeout=20_000)
+    assert active_modal() is None  # the wizard closed
+
+    # The card says when it runs; Run moves the rows; card and history show them.
+    assert _card_line(window, "Orders nightly", "detail").startswith(
+        "Every day at 06:00 Europe/Warsaw  ·  next ")
+    click_card_button(qtbot, window.jobs, "Orders nightly", "run")
+    qtbot.waitUntil(lambda: card_rect(window.jobs, "Orders nightly")[1].data(LastRunRole)
+                    is not None, timeout=30_000)
+    landed = warehouse_rows("select count(*) from orders")[0][0]
+    assert landed == 40
+    assert _card_line(window, "Orders nightly", "extra").startswith(
+        f"Incremental  ·  Last run: {landed} rows, ")
+    click_card_button(qtbot, window.jobs, "Orders nightly", "history")
+    qtbot.waitExposed(window.history)
+    assert window.history.table.item(0, 4).text() == str(landed)
+    job = card_rect(window.jobs, "Orders nightly")[1].data(JobRole)
+    assert (job.schedule_kind, job.schedule_expr, job.timezone) == ("daily", "06:00",
+                                                                   "Europe/Warsaw")
+
+
+def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Sales")
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    _tick(qtbot, wizard, "customers")
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    settings = wizard.settings_page
+    assert wizard.button(FINISH).isEnabled()
+    _choose(qtbot, settings.schedule.kind, "Cron expression")
+    qtbot.keyClicks(settings.schedule.cron, "0 6 * *")
+    assert not wizard.button(FINISH).isEnabled()
+    message = "A cron expression has 5 fields (minute hour day month weekday); “0 6 * *” has 4."
+    assert settings.schedule.preview.text() == message
+    assert settings.status.isVisible() and settings.status.text() == f"Schedule: {message}"
+    qtbot.keyClicks(settings.schedule.cron, " 1-5")
+    assert wizard.button(FINISH).isEnabled() and not settings.status.isVisible()
+    assert settings.schedule.preview.text().startswith("Cron “0 6 * * 1-5” ")
+    assert settings.schedule.preview.text().count(" 06:00") == 5
+
+
+def test_duplicate_job_name_is_refused_as_you_type(qtbot, make_window, ctx, pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    make_job(ctx, "Orders", "Sales", [TableSpec("orders")])
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Sales")
+    _type_name(qtbot, wizard, "ORDERS")
+    page = wizard.source_page
+    assert page.name_error.isVisible()
+    assert page.name_error.text() == "A job named 'ORDERS' already exists."
+    assert not wizard.button(NEXT).isEnabled()
+    qtbot.keyClicks(page.name, " 2")
+    assert not page.name_error.isVisible() and wizard.button(NEXT).isEnabled()
+
+
+def test_edit_changes_the_mode_and_the_next_run_uses_it(qtbot, make_window, ctx, pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    make_job(ctx, "Orders", "Sales", [TableSpec("orders")])
+    assert JobService(ctx).run("Orders").rows_written == 40
+    window = make_window()
+    click_card_button(qtbot, window.jobs, "Orders", "edit")
+    wizard = window.job_wizard
+    qtbot.waitExposed(wizard)
+    assert wizard.currentId() == 2 and wizard.button(FINISH).text() == "Save changes"
+    settings = wizard.settings_page
+    _wait_columns(qtbot, wizard)
+    mode, _, _ = settings._widgets(0)
+    assert mode.currentText() == "replace"
+    _choose(qtbot, mode, "append")
+    assert ("public.orders: replace → append: each run adds every source row to orders; "
+            "rows already there stay, so repeated runs add the same rows again.") in \
+        settings.review.text()
+
+    # The earlier steps are reachable, and keep what was chosen.
+    _wait_tables(qtbot, wizard)
+    qtbot.mouseClick(wizard.button(BACK), LEFT)
+    assert wizard.currentId() == 1
+    assert wizard.tables_page.count.text() == "1 of 2 tables selected"
+    _next(qtbot, wizard)
+    assert settings._widgets(0)[0].currentText() == "append"
+
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    assert JobService(ctx).get("Orders").tables[0].mode == "append"
+    assert _card_line(window, "Orders", "extra").startswith("Append  ·  Last run: 40 rows")
+    click_card_button(qtbot, window.jobs, "Orders", "run")
+    qtbot.waitUntil(lambda: JobService(ctx).runs("Orders", 1)[0].log ==
+                    "public.orders: 40 rows written (append)", timeout=30_000)
+    assert warehouse_rows("select count(*) from orders") == [(80,)]
+
+
+def test_a_failed_connection_needs_a_warning_and_a_listing_failure_offers_retry(
+        qtbot, make_window, ctx, tmp_path):
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table items (id integer primary key, name text)")
+    save_connection(ctx, "sqlite", "Shop", {"path": str(db)})
+    window = make_window()
+    window.test_one(window.model.views()[0].id)  # passes now
+    db.unlink()
+    window.test_one(window.model.views()[0].id)  # fails now: red dot
+    qtbot.waitUntil(lambda: window.model.views()[0].last_test_status == "failed",
+                    timeout=10_000)
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Shop")
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    assert "failed its last test" in active_modal().text()
+    qtbot.keyClick(active_modal(), Qt.Key.Key_Escape)
+    assert wizard.source_page.source() is None and not wizard.button(NEXT).isEnabled()
+    _pick_source(qtbot, wizard, "Shop")
+    confirm(qtbot, "Use it anyway")
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    page = wizard.tables_page
+    assert page.status.property("tone") == "failed"
+    assert page.status.text().startswith("Cannot list the tables of Shop: ")
+    assert page.retry.isVisible() and not wizard.button(NEXT).isEnabled()
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table items (id integer primary key, name text)")
+    qtbot.mouseClick(page.retry, LEFT)
+    _wait_tables(qtbot, wizard)
+    assert page.model.rowCount() == 1 and not page.retry.isVisible()
+
+
+def test_new_connection_from_the_wizard_comes_back_selected(qtbot, make_window, ctx, tmp_path):
+    db = tmp_path / "crm.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table leads (id integer primary key)")
+    window = make_window()
+    wizard = _open(qtbot, window)
+    assert wizard.source_page.hidden.text().startswith("No connections yet")
+    qtbot.mouseClick(wizard.source_page.new_button, LEFT)
+    inner = wizard.source_page.connection_wizard
+    qtbot.waitExposed(inner)
+    details = choose_type(qtbot, inner, "sqlite")
+    fill(qtbot, details, path=str(db), name="CRM")
+    assert run_test(qtbot, details)[0] == "ok"
+    qtbot.mouseClick(save_button(inner), LEFT)
+    qtbot.waitUntil(lambda: wizard.source_page.source() is not None)
+    assert wizard.source_page.source().name == "CRM"
+    assert wizard.source_page.name.text() == "CRM ETL"
+    assert window.model.rowCount() == 1  # the main window's list has it too
+
+
+def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path):
+    db = tmp_path / "wide.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript("".join(f"create table t{i:04d} (id integer);" for i in range(5000)))
+    save_connection(ctx, "sqlite", "Wide", {"path": str(db)})
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Wide")
+
+    clock, longest = QElapsedTimer(), [0]
+    clock.start()
+    ticker = QTimer()
+    ticker.setInterval(10)
+
+    def tick() -> None:
+        longest[0] = max(longest[0], clock.restart())
+
+    ticker.timeout.connect(tick)
+    ticker.start()
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    page = wizard.tables_page
+    assert page.model.rowCount() == 5000
+    qtbot.keyClicks(page.filter, "t4999")
+    assert page.proxy.rowCount() == 1
+    page.filter.clear()
+    qtbot.mouseClick(page.select_shown, LEFT)
+    assert page.count.text() == "5,000 of 5,000 tables selected"
+    qtbot.wait(50)
+    ticker.stop()
+    assert longest[0] < 250, f"the event loop stalled for {longest[0]} ms"

@@ -1,0 +1,418 @@
+"""Step 3 of the job wizard: destination, sync mode per table (with cursor and key pickers
+fed by the source's columns), schedule, and a review of everything before it is saved."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QTableWidget,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from app.scheduling.schedule import when
+from ui import theme
+from ui.schedule_editor import ScheduleEditor
+from ui.workers import Bridge, Task
+
+if TYPE_CHECKING:
+    from app.etl.describe import TableShape
+    from app.etl.runner import TableSpec
+    from app.services.connections import ConnectionService
+    from app.services.jobs import JobDraft, JobService, JobView
+
+COLUMNS = ("Source table", "Destination table", "Mode", "Cursor", "Primary key")
+MODE_TIPS = {
+    "replace": "Rebuild the destination table from the whole source table on every run.",
+    "append": "Add every source row on every run (repeats accumulate).",
+    "incremental": "First run loads everything; later runs add only rows past the cursor.",
+    "merge": "Update rows with the same primary key and add new ones, on every run.",
+}
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _name(schema: str | None, table: str) -> str:
+    return f"{schema}.{table}" if schema else table
+
+
+class SettingsPage(QWizardPage):
+    """Step 3. `saved` holds the job once it has been created or changed."""
+
+    def __init__(self, jobs: JobService, connections: ConnectionService, bridge: Bridge,
+                 editing: JobView | None) -> None:
+        super().__init__()
+        from app.services.jobs import LOCAL
+
+        self.jobs, self.connections, self.bridge, self.editing = jobs, connections, bridge, \
+            editing
+        self.local = LOCAL
+        self.setTitle("Destination, modes and schedule")
+        self.setSubTitle("Step 3 of 3 — where the tables go, how each is synced, and when.")
+        self.setCommitPage(False)
+        self.specs: list[TableSpec] = [] if editing is None else list(editing.draft().tables)
+        self.rows: list[tuple[str | None, str]] = []
+        self.shapes: dict[str, TableShape] = {}
+        self.task: Task | None = None
+        self.saving: Task | None = None
+        self.saved: JobView | None = None
+        self.source_id: str | None = None
+
+        self.destination = QComboBox()
+        self.destination.setObjectName("destination")
+        self.destination.currentIndexChanged.connect(self._destination_changed)
+        self.mode_all = QComboBox()
+        self.mode_all.setObjectName("modeAll")
+        self.mode_all.activated.connect(self._mode_all)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("tableSettings")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(2, 128)
+        self.table.setMinimumHeight(118)
+
+        self.schedule = ScheduleEditor()
+        self.schedule.changed.connect(self._refresh)
+        if editing:
+            self.schedule.set_schedule(editing.schedule)
+
+        self.review = QLabel()
+        self.review.setObjectName("review")
+        self.review.setWordWrap(True)
+        self.review.setTextFormat(Qt.TextFormat.RichText)
+        self.review.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.review.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        scroll = QScrollArea()
+        scroll.setObjectName("reviewScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.review)
+        scroll.setFixedHeight(92)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(6)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Destination"))
+        top.addWidget(self.destination, 1)
+        top.addSpacing(12)
+        top.addWidget(QLabel("Mode for all"))
+        top.addWidget(self.mode_all)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(_heading("Schedule"))
+        layout.addWidget(self.schedule)
+        layout.addWidget(_heading("Review"))
+        layout.addWidget(scroll)
+        layout.addWidget(self.status)
+
+    # --- building ------------------------------------------------------------------------
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        from app.etl.destinations import WRITABLE
+
+        wizard = self.wizard()
+        source = wizard.source_page.source()
+        if source.id != self.source_id:
+            self.shapes = {}
+            self.source_id = source.id
+        self.source = source
+        chosen = self.destination.currentData()
+        if chosen is None:
+            chosen = self.editing.destination_id if self.editing and \
+                self.editing.destination_id else self.local
+        self.destination.blockSignals(True)
+        self.destination.clear()
+        self.destination.addItem("Local warehouse (DuckDB, on this computer)", self.local)
+        for view in self.connections.list():
+            if view.type_key in WRITABLE and view.id != source.id:
+                self.destination.addItem(f"{view.name} — {view.type_label}", view.id)
+        self.destination.setCurrentIndex(max(0, self.destination.findData(chosen)))
+        self.destination.blockSignals(False)
+        self.rows = wizard.tables_page.chosen()
+        self.specs = [self._spec_for(schema, table) for schema, table in self.rows]
+        self._fill_modes()
+        self._build_rows()
+        missing = [pair for pair in self.rows if _name(*pair) not in self.shapes]
+        if missing:
+            self._describe(missing)
+        self._refresh()
+
+    def _spec_for(self, schema: str | None, table: str) -> TableSpec:
+        from app.etl.runner import TableSpec
+
+        for spec in self.specs:
+            if spec.table == table and (spec.schema is None or spec.schema == schema):
+                return spec
+        return TableSpec(table=table, schema=schema)
+
+    def _allowed_modes(self) -> tuple[str, ...]:
+        from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES
+
+        dest_id = self.destination.currentData()
+        if dest_id in (None, self.local):
+            return MODES
+        kind = self.connections.get(dest_id).type_key
+        return {"parquet": FILE_MODES, "csv": FILE_MODES, "json": FILE_MODES,
+                "bigquery": BIGQUERY_MODES}.get(kind, MODES)
+
+    def _fill_modes(self) -> None:
+        allowed = self._allowed_modes()
+        for spec in self.specs:
+            if spec.mode not in allowed:
+                spec.mode = "replace"
+        self.mode_all.clear()
+        self.mode_all.addItem("—")
+        self.mode_all.addItems(allowed)
+
+    def _build_rows(self) -> None:
+        allowed = self._allowed_modes()
+        self.table.setRowCount(len(self.specs))
+        for row, spec in enumerate(self.specs):
+            name = QLabel(spec.source_name if spec.schema else _name(*self.rows[row]))
+            name.setContentsMargins(6, 0, 6, 0)
+            self.table.setCellWidget(row, 0, name)
+            dest = QLineEdit(spec.dest_table or spec.table)
+            dest.setFrame(False)
+            dest.textEdited.connect(lambda text, s=spec: self._dest_table(s, text))
+            self.table.setCellWidget(row, 1, dest)
+            mode = QComboBox()
+            mode.setObjectName(f"mode:{spec.table}")
+            for key in allowed:
+                mode.addItem(key)
+                mode.setItemData(mode.count() - 1, MODE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+            mode.setCurrentText(spec.mode)
+            mode.currentTextChanged.connect(lambda text, r=row: self._mode(r, text))
+            self.table.setCellWidget(row, 2, mode)
+            cursor = QComboBox()
+            cursor.setObjectName(f"cursor:{spec.table}")
+            cursor.setEditable(True)
+            cursor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            cursor.lineEdit().setPlaceholderText("column")
+            cursor.currentTextChanged.connect(lambda text, s=spec: self._cursor(s, text))
+            self.table.setCellWidget(row, 3, cursor)
+            key = QLineEdit(", ".join(spec.primary_key))
+            key.setObjectName(f"key:{spec.table}")
+            key.setFrame(False)
+            key.setPlaceholderText("col, col")
+            key.textEdited.connect(lambda text, s=spec: self._key(s, text))
+            self.table.setCellWidget(row, 4, key)
+            self._fill_columns(row)
+
+    def _widgets(self, row: int) -> tuple[QComboBox, QComboBox, QLineEdit]:
+        return self.table.cellWidget(row, 2), self.table.cellWidget(row, 3), \
+            self.table.cellWidget(row, 4)
+
+    def _fill_columns(self, row: int) -> None:
+        """Cursor suggestions first, then the other columns; the key from the source."""
+        spec = self.specs[row]
+        mode, cursor, key = self._widgets(row)
+        shape = self.shapes.get(_name(*self.rows[row]))
+        cursor.blockSignals(True)
+        cursor.clear()
+        if shape is not None:
+            suggested = shape.cursor_candidates()
+            for column in suggested:
+                cursor.addItem(f"{column}", column)
+                cursor.setItemData(cursor.count() - 1, "Suggested: likely to grow with changes",
+                                   Qt.ItemDataRole.ToolTipRole)
+            others = [c.name for c in shape.columns if c.name not in suggested]
+            if suggested and others:
+                cursor.insertSeparator(cursor.count())
+            for column in others:
+                cursor.addItem(column, column)
+            if not spec.primary_key and shape.primary_key:
+                spec.primary_key = list(shape.primary_key)
+                key.setText(", ".join(spec.primary_key))
+            if spec.mode == "incremental" and not spec.cursor and suggested:
+                spec.cursor = suggested[0]
+        cursor.setCurrentText(spec.cursor or "")
+        cursor.blockSignals(False)
+        cursor.setEnabled(spec.mode == "incremental")
+        key.setEnabled(spec.mode in ("incremental", "merge"))
+        key.setPlaceholderText("required for merge" if spec.mode == "merge" else "optional")
+
+    def _describe(self, pairs: list[tuple[str | None, str]]) -> None:
+        if self.task is not None:
+            self.task.cancel.set()
+        self._set_status("busy", "Reading the columns of the chosen tables…")
+        self.task = self.bridge.submit(self, self.jobs.describe, self.source_id, pairs,
+                                       cancellable=True, on_done=self._described,
+                                       on_error=self._describe_failed)
+        self.completeChanged.emit()
+
+    def _described(self, shapes: dict[str, TableShape]) -> None:
+        self.task = None
+        self.shapes.update(shapes)
+        for row in range(len(self.specs)):
+            self._fill_columns(row)
+        self._refresh()
+
+    def _describe_failed(self, exc: BaseException) -> None:
+        self.task = None
+        self._refresh()
+        self._set_status("error", f"Could not read the columns ({exc}); type the cursor and "
+                                  "key columns yourself.")
+
+    # --- edits ---------------------------------------------------------------------------
+
+    def _destination_changed(self) -> None:
+        self._fill_modes()
+        self._build_rows()
+        self._refresh()
+
+    def _mode_all(self, index: int) -> None:
+        if index <= 0:
+            return
+        for row in range(len(self.specs)):
+            self._widgets(row)[0].setCurrentText(self.mode_all.itemText(index))
+        self.mode_all.setCurrentIndex(0)
+
+    def _mode(self, row: int, mode: str) -> None:
+        self.specs[row].mode = mode
+        self._fill_columns(row)
+        self._refresh()
+
+    def _cursor(self, spec: TableSpec, text: str) -> None:
+        spec.cursor = text.strip() or None
+        self._refresh()
+
+    def _key(self, spec: TableSpec, text: str) -> None:
+        spec.primary_key = [k.strip() for k in text.split(",") if k.strip()]
+        self._refresh()
+
+    def _dest_table(self, spec: TableSpec, text: str) -> None:
+        spec.dest_table = text.strip() if text.strip() and text.strip() != spec.table else None
+        self._refresh()
+
+    # --- state ---------------------------------------------------------------------------
+
+    def draft(self) -> JobDraft:
+        from app.etl.runner import TableSpec
+        from app.services.jobs import JobDraft
+
+        wizard = self.wizard()
+        return JobDraft(wizard.source_page.name.text(), self.source_id,
+                        [TableSpec.from_json(s.to_json()) for s in self.specs],
+                        self.destination.currentData() or self.local, self.schedule.schedule())
+
+    def problems(self) -> list[str]:
+        """What must be fixed before the job can be saved, in the user's words."""
+        found = []
+        for spec in self.specs:
+            if spec.mode == "incremental" and not spec.cursor:
+                found.append(f"{spec.source_name}: incremental mode needs a cursor column.")
+            if spec.mode == "merge" and not spec.primary_key:
+                found.append(f"{spec.source_name}: merge mode needs a primary key.")
+        problem = self.schedule.error()
+        if problem:
+            found.append(f"Schedule: {problem}")
+        return found
+
+    def _refresh(self) -> None:
+        if not self.specs or self.wizard() is None:
+            return
+        problems = self.problems()
+        if self.task is None:
+            self._set_status("failed" if problems else None, "\n".join(problems))
+        self.review.setText(self._review())
+        self.completeChanged.emit()
+
+    def _review(self) -> str:
+        draft = self.draft()
+        dest = self.destination.currentText().split(" — ")[0].split(" (")[0]
+        count = len(draft.tables)
+        lines = [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
+                 f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "
+                 f"({escape(self.source.type_label)}) into <b>{escape(dest)}</b>:"]
+        for spec in draft.tables:
+            how = spec.mode
+            if spec.mode == "incremental":
+                how += f" on {spec.cursor or '?'}"
+            if spec.primary_key and spec.mode in ("incremental", "merge"):
+                how += f", key {', '.join(spec.primary_key)}"
+            lines.append(f"&nbsp;• {escape(spec.source_name)} → "
+                         f"{escape(spec.destination_name)}: {escape(how)}")
+        schedule = draft.schedule
+        words = schedule.describe()
+        if not self.schedule.error() and schedule.kind != "manual":
+            runs = schedule.next_runs(1)
+            if runs:
+                words += f" — next {when(runs[0], schedule.timezone)}"
+        lines.append(escape(words) + ".")
+        if self.editing is not None:
+            changes = self._changes(draft)
+            if changes:
+                lines.append("<b>What changes:</b>")
+                lines.extend(f"&nbsp;• {escape(c)}" for c in changes)
+        return "<br>".join(lines)
+
+    def _changes(self, draft: JobDraft) -> list[str]:
+        from app.services.errors import ServiceError
+
+        try:
+            return self.jobs.changes(self.editing.id, draft)
+        except ServiceError:
+            return []
+
+    def _set_status(self, tone: str | None, text: str) -> None:
+        theme.set_tone(self.status, tone, text)
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt API
+        return bool(self.specs) and self.task is None and self.saving is None and \
+            not self.problems()
+
+    # --- saving --------------------------------------------------------------------------
+
+    def validatePage(self) -> bool:  # noqa: N802 - Qt API
+        """Save in the background (the source is checked live); finish when it is saved."""
+        if self.saved is not None:
+            return True
+        if self.saving is not None or not self.isComplete():
+            return False
+        draft = self.draft()
+        if self.editing:
+            self.saving = self.bridge.submit(self, self.jobs.update, self.editing.id, draft,
+                                             on_done=self._saved, on_error=self._refused)
+        else:
+            self.saving = self.bridge.submit(self, self.jobs.create, draft,
+                                             on_done=self._saved, on_error=self._refused)
+        self._set_status("busy", "Checking the tables against the source and saving…")
+        self.completeChanged.emit()
+        return False
+
+    def _saved(self, view: JobView) -> None:
+        self.saving = None
+        self.saved = view
+        self.wizard().accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        from app.services.errors import ValidationError
+
+        self.saving = None
+        text = "; ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
+        self._set_status("failed", text)
+        self.completeChanged.emit()
