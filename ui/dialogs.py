@@ -53,6 +53,8 @@ def choose(parent: QWidget, title: str, text: str, details: str,
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
+    for button in buttons:  # QMessageBox squeezes long labels; give them their width
+        button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 32)
 
     def done() -> None:
         action = buttons.get(box.clickedButton())

@@ -107,7 +107,7 @@ class SettingsPage(QWizardPage):
         scroll.setObjectName("reviewScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.review)
-        scroll.setFixedHeight(92)
+        scroll.setFixedHeight(108)
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
@@ -335,7 +335,8 @@ class SettingsPage(QWizardPage):
     def _refresh(self) -> None:
         if not self.specs or self.wizard() is None:
             return
-        problems = self.problems()
+        # The schedule's own problem is shown (in red) under the schedule.
+        problems = [p for p in self.problems() if not p.startswith("Schedule: ")]
         if self.task is None:
             self._set_status("failed" if problems else None, "\n".join(problems))
         self.review.setText(self._review())

@@ -291,8 +291,8 @@ class MainWindow(QMainWindow):
             self, "Delete job", f"Delete the job “{job.name}” and its run history?",
             f"It loads {', '.join(tables)} in {where}. Keep those tables, or drop them "
             "(with their saved cursors)?",
-            [("Delete job, keep tables", lambda: self._delete_job(job.id, False)),
-             (f"Delete job and drop {count}", lambda: self._delete_job(job.id, True))])
+            [("Delete, keep tables", lambda: self._delete_job(job.id, False)),
+             (f"Delete, drop {count}", lambda: self._delete_job(job.id, True))])
 
     def _delete_job(self, job_id: str, drop: bool) -> None:
         self.statusBar().showMessage("Dropping the destination tables…" if drop

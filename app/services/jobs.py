@@ -288,7 +288,10 @@ class JobService:
             draft.schedule.check()
         except ScheduleError as exc:
             raise ValidationError({"schedule": str(exc)}) from exc
-        return name, source, dest, self._check_tables(source.id, source.type_key, draft.tables)
+        tables = self._check_tables(source.id, source.type_key, draft.tables)
+        if dest is not None and dest.id == source.id:
+            _check_not_onto_itself(source.type_key, tables)
+        return name, source, dest, tables
 
     def create(self, draft: JobDraft) -> JobView:
         """Create a job in one transaction, after checking it against the live source."""
@@ -473,3 +476,14 @@ def _set_schedule(row: Job, schedule: Schedule) -> None:
     row.schedule_kind = schedule.kind
     row.schedule_expr = None if schedule.kind == "manual" else (schedule.expr or "").strip()
     row.timezone = schedule.timezone
+
+
+def _check_not_onto_itself(type_key: str, tables: list[TableSpec]) -> None:
+    """A job writing into its own source must not replace the table it reads."""
+    default = {"postgresql": "public", "redshift": "public", "duckdb": "main"}.get(type_key)
+    for spec in tables:
+        if (spec.dest_schema or default, spec.dest_table or spec.table) == \
+                (spec.schema or default, spec.table):
+            raise ValidationError({"destination": f"{spec.source_name} would be written over "
+                                                  "itself; choose another destination table "
+                                                  "or schema."})

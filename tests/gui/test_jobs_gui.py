@@ -91,7 +91,7 @@ def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
     window = make_window()
     JobService(ctx).run("Orders")
     _click(qtbot, window, "Orders", "delete")
-    confirm(qtbot, "Delete job, keep tables")
+    confirm(qtbot, "Delete, keep tables")
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
     assert window.jobs.stack.currentWidget() is window.jobs.empty
     assert JobService(ctx).list() == []
@@ -109,7 +109,7 @@ def test_delete_can_drop_the_destination_tables(qtbot, make_window, ctx, pg_db):
     box = active_modal()
     assert box.informativeText() == ("It loads orders_copy in the local warehouse. Keep those "
                                      "tables, or drop them (with their saved cursors)?")
-    confirm(qtbot, "Delete job and drop 1 table")
+    confirm(qtbot, "Delete, drop 1 table")
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 0)
     assert window.statusBar().currentMessage() == "Job deleted; dropped orders_copy."
     names = [r[0] for r in warehouse_rows("select table_name from information_schema.tables")]

@@ -107,6 +107,12 @@ def test_update_is_checked_like_create_and_changes_nothing_when_refused(events):
     with pytest.raises(ValidationError, match="5 fields"):
         events.update("b", draft)
     draft = before.draft()
+    draft.destination = "src"  # the source itself: the same table would be replaced
+    with pytest.raises(ValidationError, match="written over itself"):
+        events.update("b", draft)
+    draft.tables[0].dest_table = "events_copy"
+    events.changes("b", draft)  # a copy beside it is fine
+    draft = before.draft()
     draft.tables = [TableSpec("gone")]
     with pytest.raises(ValidationError, match="not in the source"):
         events.update("b", draft)
