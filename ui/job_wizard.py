@@ -398,9 +398,7 @@ class TablesPage(QWizardPage):
             wizard.button(QWizard.WizardButton.BackButton).setEnabled(not self.loading)
 
     def _check_shown(self, on: bool) -> None:
-        rows = [self.proxy.mapToSource(self.proxy.index(r, 0)).row()
-                for r in range(self.proxy.rowCount())]
-        self.model.set_checked_rows(rows, on)
+        self.model.set_checked_rows(self.proxy.shown_rows(), on)
 
     def _toggle_row(self, index: QModelIndex) -> None:
         row = self.proxy.mapToSource(index).row()

@@ -6,6 +6,7 @@ appears as fast as a bare window; SQLAlchemy and the services load right after.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -126,6 +127,9 @@ class MainWindow(QMainWindow):
         self.service = ConnectionService(self.ctx)
         self.job_service = JobService(self.ctx)
         self.reload()
+        # Everything loaded so far lives as long as the app: keep it out of the cyclic
+        # collector, whose full passes over it stalled the event loop for ~100 ms.
+        gc.freeze()
         self.connections.set_loaded()
         self.jobs.set_loaded()
         self.loaded.emit()

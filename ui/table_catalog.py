@@ -180,5 +180,10 @@ class CatalogFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt API
         return not self.needle or self.needle in self.sourceModel()._search[row]
 
+    def shown_rows(self) -> list[int]:
+        """The model rows the filter lets through (without a call per row into Qt)."""
+        return [row for row, key in enumerate(self.sourceModel()._search)
+                if not self.needle or self.needle in key]
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.sourceModel().sort(column, order)
