@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -35,6 +35,7 @@ from ui.workers import Bridge
 if TYPE_CHECKING:
     from app.connectors.base import TestResult
     from app.etl.pipeline import RunHandle
+    from app.scheduling.scheduler import Scheduler
     from app.services.connections import ConnectionService
     from app.services.context import AppContext
     from app.services.jobs import JobService, JobView, RunView
@@ -63,6 +64,19 @@ class RunProgress(QObject):
         handle.on_progress = progress
 
 
+T = TypeVar("T")
+
+
+class ScheduleBell(QObject):
+    """Carries "this job is due" from the scheduler's thread to the GUI thread (queued).
+
+    Signals:
+        rang(str): job id.
+    """
+
+    rang = Signal(str)
+
+
 class MainWindow(QMainWindow):
     """Signals:
         loaded(): the store is open and the connection list is filled.
@@ -70,11 +84,15 @@ class MainWindow(QMainWindow):
 
     loaded = Signal()
 
-    def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True
-                 ) -> None:
+    def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True,
+                 schedule: bool = True) -> None:
         super().__init__()
         self._open_context = open_context
         self.test_on_start = test_on_start
+        self.schedule = schedule
+        self.scheduler: Scheduler | None = None
+        self.bell = ScheduleBell(self)
+        self.bell.rang.connect(lambda job_id: self.run_job(job_id, "schedule"))
         self.ctx: AppContext | None = None
         self.service: ConnectionService | None = None
         self.job_service: JobService | None = None
@@ -132,6 +150,8 @@ class MainWindow(QMainWindow):
         gc.freeze()
         self.connections.set_loaded()
         self.jobs.set_loaded()
+        if self.schedule:
+            self.start_scheduler()
         self.loaded.emit()
         if self.test_on_start:
             self.refresh()
@@ -184,7 +204,19 @@ class MainWindow(QMainWindow):
         self.model.set_views(self.service.list())
         self.reload_jobs()
 
+    def start_scheduler(self) -> None:
+        """Fire scheduled jobs while the app runs (unless another Sluice already does)."""
+        from app.scheduling.scheduler import Scheduler
+
+        self.scheduler = Scheduler(self.job_service, self.bell.rang.emit)
+        if not self.scheduler.start():
+            self.scheduler = None
+            self.statusBar().showMessage("Another Sluice window runs the schedules; this one "
+                                         "runs jobs when you press Run.", 15_000)
+
     def reload_jobs(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.sync()
         rows = []
         for job in self.job_service.list():
             runs = self.job_service.runs(job.id, limit=1)
@@ -195,20 +227,21 @@ class MainWindow(QMainWindow):
 
     # --- jobs ------------------------------------------------------------------------
 
-    def run_job(self, job_id: str) -> None:
+    def run_job(self, job_id: str, trigger: str = "manual") -> None:
         """Run a job now on a worker; its card shows progress and offers Cancel."""
         from app.etl.pipeline import RunHandle
 
         if job_id in self.handles:
-            return
+            return  # already running here; a schedule that fires meanwhile is coalesced
         handle = RunHandle()
         self.progress.watch(job_id, handle)
         self.handles[job_id] = handle
         self.job_model.set_progress(job_id, Progress())
         self.jobs.set_busy(True)
-        self.bridge.submit(self, self.job_service.run, job_id, "manual", handle,
+        self.bridge.submit(self, self.job_service.run, job_id, trigger, handle,
                            on_done=lambda run, jid=job_id: self._ran(jid, run),
-                           on_error=lambda exc, jid=job_id: self._run_refused(jid, exc))
+                           on_error=lambda exc, jid=job_id: self._run_refused(jid, exc,
+                                                                              trigger))
 
     def _moved(self, job_id: str, rows: int, rate: float, megabytes: float) -> None:
         if job_id in self.handles:
@@ -232,9 +265,12 @@ class MainWindow(QMainWindow):
                 self.notice = dialogs.message(self, "Job failed", f"Job “{name}” failed.",
                                               run.error or "")
 
-    def _run_refused(self, job_id: str, exc: BaseException) -> None:
+    def _run_refused(self, job_id: str, exc: BaseException, trigger: str) -> None:
         self._finished(job_id)
-        self.notice = dialogs.message(self, "Job not started", str(exc))
+        if trigger == "schedule":  # nobody pressed anything: say it without a dialog
+            self.statusBar().showMessage(f"Scheduled run not started: {exc}", 20_000)
+        else:
+            self.notice = dialogs.message(self, "Job not started", str(exc))
 
     def show_history(self, job_id: str) -> None:
         from ui.run_history import RunHistoryDialog
@@ -249,6 +285,14 @@ class MainWindow(QMainWindow):
             handle.cancel.set()
             self.statusBar().showMessage("Cancelling… the destination stays as it was.", 5000)
 
+    def _fresh(self, get: Callable[[str], T], item_id: str) -> T | None:
+        """The item as stored now, or None (and the lists reloaded) when it is gone."""
+        try:
+            return get(item_id)
+        except NotFound:
+            self.reload()
+            return None
+
     def new_job(self) -> None:
         if self.job_service is None:  # still loading
             return
@@ -258,10 +302,8 @@ class MainWindow(QMainWindow):
                                         self.model, parent=self))
 
     def edit_job(self, job_id: str) -> None:
-        try:
-            job = self.job_service.get(job_id)
-        except NotFound:
-            self.reload()
+        job = self._fresh(self.job_service.get, job_id)
+        if job is None:
             return
         from ui.job_wizard import JobWizard
 
@@ -283,10 +325,8 @@ class MainWindow(QMainWindow):
                                          f"{job.schedule.describe()}.", 10_000)
 
     def delete_job(self, job_id: str) -> None:
-        try:
-            job = self.job_service.get(job_id)
-        except NotFound:
-            self.reload()
+        job = self._fresh(self.job_service.get, job_id)
+        if job is None:
             return
         tables = [t.destination_name for t in job.tables]
         where = job.destination_name if job.destination_id else "the local warehouse"
@@ -353,10 +393,8 @@ class MainWindow(QMainWindow):
         self._open_wizard(ConnectionWizard(self.service, self.bridge, parent=self))
 
     def edit_connection(self, conn_id: str) -> None:
-        try:
-            view = self.service.get(conn_id)
-        except NotFound:
-            self.reload()
+        view = self._fresh(self.service.get, conn_id)
+        if view is None:
             return
         from ui.connection_wizard import ConnectionWizard
 
@@ -375,10 +413,8 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Saved connection “{saved.name}”.", 8000)
 
     def delete_connection(self, conn_id: str) -> None:
-        try:
-            view = self.service.get(conn_id)
-        except NotFound:
-            self.reload()
+        view = self._fresh(self.service.get, conn_id)
+        if view is None:
             return
         if view.used_by:
             self.notice = dialogs.message(
@@ -428,5 +464,8 @@ class MainWindow(QMainWindow):
         self._save_layout()
         for handle in self.handles.values():
             handle.cancel.set()  # a run in progress stops; its destination is untouched
+        if self.scheduler is not None:
+            self.scheduler.stop()
+            self.scheduler = None
         self.bridge.shutdown()
         super().closeEvent(event)

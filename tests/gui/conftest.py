@@ -19,8 +19,8 @@ def light_theme(qapp):
 def make_window(qtbot, ctx):
     windows = []
 
-    def make(test_on_start: bool = False) -> MainWindow:
-        window = MainWindow(lambda: ctx, test_on_start=test_on_start)
+    def make(test_on_start: bool = False, schedule: bool = False) -> MainWindow:
+        window = MainWindow(lambda: ctx, test_on_start=test_on_start, schedule=schedule)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -136,3 +136,33 @@ def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx,
     assert dialog.log.toPlainText() == "public.orders: 7 rows written (replace)"
     assert dialog.summary.text() == "2 runs, 1 succeeded"
     assert not dialog.chart.grab().isNull()
+
+
+def test_a_scheduled_job_runs_while_the_app_is_open(qtbot, make_window, ctx, pg_db):
+    from app.scheduling.schedule import Schedule
+    from app.services.jobs import JobDraft
+
+    _orders(pg_db, 9)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    JobService(ctx).create(JobDraft("Orders", "src", [TableSpec("orders")],
+                                    schedule=Schedule("interval", "15m", "UTC")))
+    window = make_window(schedule=True)
+    other = make_window(schedule=True)  # a second window does not schedule twice
+    assert window.scheduler is not None and other.scheduler is None
+    assert other.statusBar().currentMessage().startswith("Another Sluice window runs")
+    job = JobService(ctx).get("Orders")
+    assert window.scheduler.next_run(job.id) == job.next_run()
+    assert _schedule_line(window, "Orders").startswith("Every 15 minutes  ·  next ")
+
+    window.scheduler.run_soon(job.id)  # as if its time had come
+    qtbot.waitUntil(lambda: _job_card(window, "Orders")[1].data(LastRunRole) is not None,
+                    timeout=30_000)
+    run = _job_card(window, "Orders")[1].data(LastRunRole)
+    assert (run.trigger, run.status, run.rows_written) == ("schedule", "succeeded", 9)
+    assert _detail(window, "Orders").startswith("Replace  ·  Last run: 9 rows, ")
+    assert warehouse_rows("select count(*) from orders") == [(9,)]
+
+
+def _schedule_line(window, name) -> str:
+    _, index = _job_card(window, name)
+    return window.jobs.delegate.content(index).detail
