@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QCompleter,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -247,6 +248,9 @@ class SettingsPage(QWizardPage):
             if not spec.primary_key and shape.primary_key:
                 spec.primary_key = list(shape.primary_key)
                 key.setText(", ".join(spec.primary_key))
+            completer = QCompleter([c.name for c in shape.columns], key)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            key.setCompleter(completer)
             if spec.mode == "incremental" and not spec.cursor and suggested:
                 spec.cursor = suggested[0]
         cursor.setCurrentText(spec.cursor or "")
@@ -322,11 +326,20 @@ class SettingsPage(QWizardPage):
     def problems(self) -> list[str]:
         """What must be fixed before the job can be saved, in the user's words."""
         found = []
-        for spec in self.specs:
+        for pair, spec in zip(self.rows, self.specs, strict=True):
             if spec.mode == "incremental" and not spec.cursor:
                 found.append(f"{spec.source_name}: incremental mode needs a cursor column.")
             if spec.mode == "merge" and not spec.primary_key:
                 found.append(f"{spec.source_name}: merge mode needs a primary key.")
+            shape = self.shapes.get(_name(*pair))
+            if shape is None:
+                continue
+            names = {c.name for c in shape.columns}
+            used = ([spec.cursor] if spec.mode == "incremental" and spec.cursor else []) + \
+                (spec.primary_key if spec.mode in ("incremental", "merge") else [])
+            missing = [c for c in used if c not in names]
+            if missing:
+                found.append(f"{spec.source_name} has no column {', '.join(missing)}.")
         problem = self.schedule.error()
         if problem:
             found.append(f"Schedule: {problem}")

@@ -136,6 +136,13 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     assert key.text() == "id" and not cursor.isEnabled()
     _choose(qtbot, mode, "incremental")
     assert cursor.isEnabled() and cursor.currentText() == "updated_at"
+    key.setFocus()
+    key.selectAll()
+    qtbot.keyClicks(key, "order_id")  # a column the table does not have
+    assert not wizard.button(FINISH).isEnabled()
+    assert settings.status.text() == "public.orders has no column order_id."
+    key.selectAll()
+    qtbot.keyClicks(key, "id")
     assert cursor.itemText(0) == "updated_at"  # suggestions come first
     _choose(qtbot, settings.schedule.kind, "Daily at")
     zone = settings.schedule.zone.lineEdit()
