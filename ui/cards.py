@@ -37,7 +37,9 @@ class CardContent:
     icon: QIcon
     dot: str  # a key of theme.DOT
     pulsing: bool = False
-    progress: float | None = None  # 0..1 draws a bar under the text; None draws none
+    # 0..1 draws a bar under the text, a negative value a bar that only says "working";
+    # None draws none.
+    progress: float | None = None
     buttons: list[Button] = field(default_factory=list)
     extra: str = ""  # a fourth line, for delegates whose `height` leaves room for it
 
@@ -144,7 +146,12 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(track, 2, 2)
             painter.setBrush(QColor(c["accent"]))
             filled = QRect(track)
-            filled.setWidth(max(4, int(track.width() * min(1.0, content.progress))))
+            if content.progress < 0:  # unknown total: a segment sweeps along the track
+                sweep = (self.phase * 0.08) % 1.25 - 0.25
+                filled.setLeft(track.left() + int(track.width() * max(0.0, sweep)))
+                filled.setRight(track.left() + int(track.width() * min(1.0, sweep + 0.25)))
+            else:
+                filled.setWidth(max(4, int(track.width() * min(1.0, content.progress))))
             painter.drawRoundedRect(filled, 2, 2)
 
         for button in content.buttons:

@@ -53,13 +53,21 @@ def last_run_line(job: JobView, run: RunView | None) -> str:
     return prefix + f"Last run {run.status} {when}: {run.error or ''}"
 
 
+def expected_share(job: JobView, run: RunView | None, progress: Progress) -> float:
+    """How far a run is, judged by the last full run's rows; -1 when that says nothing."""
+    full = all(t.mode != "incremental" for t in job.tables)
+    if not full or run is None or run.status != "succeeded" or run.rows_written <= 0:
+        return -1.0
+    return min(1.0, progress.rows / run.rows_written)
+
+
 def progress_line(progress: Progress) -> str:
     return (f"Running: {progress.rows:,} rows  ·  {progress.rate:,.0f} rows/s  ·  "
             f"{progress.megabytes:,.0f} MB read")
 
 
 class JobCardDelegate(CardDelegate):
-    height = 102
+    height = 108
     buttons_beside_title = True
 
     def content(self, index: QModelIndex) -> CardContent:
@@ -71,7 +79,8 @@ class JobCardDelegate(CardDelegate):
         if progress is not None:
             return CardContent(job.id, job.name, subtitle, schedule_line(job),
                                theme.type_icon(job.source_type), "testing", pulsing=True,
-                               buttons=RUNNING, extra=progress_line(progress))
+                               buttons=RUNNING, extra=progress_line(progress),
+                               progress=expected_share(job, run, progress))
         return CardContent(job.id, job.name, subtitle, schedule_line(job),
                            theme.type_icon(job.source_type),
                            DOT.get(run.status, "unknown") if run else "unknown", buttons=IDLE,

@@ -63,6 +63,9 @@ def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db)
     qtbot.waitUntil(lambda: (_job_card(window, "Orders")[1].data(ProgressRole) or 0) and
                     _job_card(window, "Orders")[1].data(ProgressRole).rows > 0, timeout=30_000)
     assert _detail(window, "Orders").startswith("Running: ")
+    _, index = _job_card(window, "Orders")
+    # The last run moved 10 rows, so by that measure this one is already past them.
+    assert window.jobs.delegate.content(index).progress == 1.0
     _click(qtbot, window, "Orders", "cancel")
     qtbot.waitUntil(lambda: _job_card(window, "Orders")[1].data(ProgressRole) is None,
                     timeout=30_000)
