@@ -150,9 +150,9 @@ class MainWindow(QMainWindow):
         gc.freeze()
         self.connections.set_loaded()
         self.jobs.set_loaded()
+        self.loaded.emit()
         if self.schedule:
             self.start_scheduler()
-        self.loaded.emit()
         if self.test_on_start:
             self.refresh()
 
