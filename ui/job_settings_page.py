@@ -148,9 +148,11 @@ class SettingsPage(QWizardPage):
         self.destination.blockSignals(True)
         self.destination.clear()
         self.destination.addItem("Local warehouse (DuckDB, on this computer)", self.local)
+        self.dest_names = {self.local: "the local warehouse"}
         for view in self.connections.list():
             if view.type_key in WRITABLE and view.id != source.id:
                 self.destination.addItem(f"{view.name} — {view.type_label}", view.id)
+                self.dest_names[view.id] = view.name
         self.destination.setCurrentIndex(max(0, self.destination.findData(chosen)))
         self.destination.blockSignals(False)
         self.rows = wizard.tables_page.chosen()
@@ -357,7 +359,7 @@ class SettingsPage(QWizardPage):
 
     def _review(self) -> str:
         draft = self.draft()
-        dest = self.destination.currentText().split(" — ")[0].split(" (")[0]
+        dest = self.dest_names.get(self.destination.currentData(), "")
         count = len(draft.tables)
         lines = [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
                  f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "

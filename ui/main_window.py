@@ -315,6 +315,7 @@ class MainWindow(QMainWindow):
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editing = wizard.settings_page.editing is not None
         wizard.accepted.connect(lambda: self._job_saved(wizard.saved, editing))
+        wizard.rejected.connect(self.reload)  # connections made on the way, a late save
         wizard.open()
 
     def _job_saved(self, job: JobView | None, edited: bool) -> None:
