@@ -90,6 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
     jadd.add_argument("--timezone", metavar="ZONE",
                       help="IANA zone of --daily/--cron (default: this machine's)")
     jadd.set_defaults(func=commands.job_add)
+    jedit = jsub.add_parser("edit", help="change a job; says what the change does first")
+    jedit.add_argument("name")
+    jedit.add_argument("--rename", metavar="NEW_NAME")
+    jedit.add_argument("--destination", metavar="CONNECTION|local")
+    jedit.add_argument("--mode", choices=["replace", "append", "incremental", "merge"],
+                       help="for every table of the job")
+    jedit.add_argument("--cursor", metavar="COLUMN")
+    jedit.add_argument("--primary-key", metavar="COL[,COL]")
+    when = jedit.add_mutually_exclusive_group()
+    when.add_argument("--manual", action="store_true", help="run only when asked")
+    when.add_argument("--every", metavar="N{m|h}")
+    when.add_argument("--daily", metavar="HH:MM")
+    when.add_argument("--cron", metavar="EXPR")
+    jedit.add_argument("--timezone", metavar="ZONE")
+    jedit.add_argument("--dry-run", action="store_true",
+                       help="only say what would change")
+    jedit.set_defaults(func=commands.job_edit)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),

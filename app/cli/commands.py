@@ -198,16 +198,46 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _schedule(args: argparse.Namespace):
+def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from app.services.jobs import JobService
+
+    service = JobService(ctx)
+    job = service.get(args.name)
+    draft = job.draft()
+    if args.rename:
+        draft.name = args.rename
+    if args.destination:
+        draft.destination = args.destination
+    keys = [k.strip() for k in (args.primary_key or "").split(",") if k.strip()]
+    for spec in draft.tables:
+        spec.mode = args.mode or spec.mode
+        spec.cursor = args.cursor or spec.cursor
+        spec.primary_key = keys or spec.primary_key
+    if args.manual or args.every or args.daily or args.cron or args.timezone:
+        draft.schedule = _schedule(args, job.schedule) if not args.manual else \
+            replace(job.schedule, kind="manual", expr=None)
+    changes = service.changes(job.id, draft)
+    for line in changes or ["Nothing changes."]:
+        print(line)
+    if not args.dry_run and changes:
+        service.update(job.id, draft)
+    return 0
+
+
+def _schedule(args: argparse.Namespace, current=None):
     from app.scheduling.schedule import Schedule, local_timezone
 
-    zone = args.timezone or local_timezone()
+    zone = args.timezone or (current.timezone if current else local_timezone())
     if args.every:
         return Schedule("interval", args.every, zone)
     if args.daily:
         return Schedule("daily", args.daily, zone)
     if args.cron:
         return Schedule("cron", args.cron, zone)
+    if current is not None:  # only the zone changes
+        return Schedule(current.kind, current.expr, zone)
     return Schedule("manual", None, zone)
 
 

@@ -335,6 +335,10 @@ class JobService:
         from app.services.job_changes import explain
 
         old = self.get(name_or_id)
+        try:
+            draft.schedule.check()
+        except ScheduleError as exc:
+            raise ValidationError({"schedule": str(exc)}) from exc
         dest_name = LOCAL if draft.destination in (None, "", LOCAL) else \
             self.connections.get(draft.destination).name
         return explain(old, draft, dest_name)

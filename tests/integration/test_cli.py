@@ -204,6 +204,21 @@ def test_job_commands(pg_db):
 
     refused = sluice("connection", "delete", "src")
     assert refused.returncode == 1 and "'Nightly'" in refused.stderr
+    dry = sluice("job", "edit", "Nightly", "--mode", "append", "--every", "2h", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.splitlines() == [
+        "public.orders: merge → append: each run adds every source row to orders; rows "
+        "already there stay, so repeated runs add the same rows again.",
+        "Schedule: Every day at 06:00 Europe/Warsaw → Every 2 hours."]
+    assert json.loads(sluice("job", "show", "Nightly", "--json").stdout)["tables"][0][
+        "mode"] == "merge"  # a dry run changes nothing
+    edited = sluice("job", "edit", "Nightly", "--manual")
+    assert edited.stdout.strip() == ("Schedule: Every day at 06:00 Europe/Warsaw → "
+                                     "Manual — runs when you press Run.")
+    assert json.loads(sluice("job", "show", "Nightly", "--json").stdout)["schedule"][
+        "kind"] == "manual"
+    bad = sluice("job", "edit", "Nightly", "--cron", "99 * * * *")
+    assert (bad.returncode, bad.stdout) == (1, "") and "higher than the maximum" in bad.stderr
     deleted = sluice("job", "delete", "Nightly", "--drop-tables")
     assert deleted.stdout.strip() == "Deleted job 'Nightly'; dropped orders."
     assert json.loads(sluice("job", "list", "--json").stdout) == []
