@@ -132,3 +132,43 @@ def test_delete_can_drop_what_the_job_loaded(events):
     assert "events" not in tables and "kept" in tables
     assert warehouse_rows("select * from _sluice_state where state_key like 'drop:%'") == []
     assert [j.name for j in events.list()] == []
+
+
+def test_describe_a_csv_folder_and_a_duckdb_file(ctx, tmp_path):
+    import duckdb
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "visits.csv").write_text("id,page,modified_at\n1,/a,2024-05-01 10:00:00\n"
+                                       "2,/b,2024-05-02 11:00:00\n")
+    save_connection(ctx, "csv", "files", {"path": str(folder)})
+    shape = JobService(ctx).describe("files", [(None, "visits")])["visits"]
+    assert [(c.name, c.type) for c in shape.columns] == [
+        ("id", "int64"), ("page", "string"), ("modified_at", "timestamp[s]")]
+    assert shape.primary_key == [] and shape.cursor_candidates() == ["modified_at", "id"]
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create table seen (seq bigint primary key, day date, note varchar)")
+    save_connection(ctx, "duckdb", "duck", {"path": str(path)})
+    shape = JobService(ctx).describe("duck", [("main", "seen")])["main.seen"]
+    assert shape.primary_key == ["seq"] and shape.cursor_candidates() == ["day", "seq"]
+
+
+def test_a_duckdb_source_runs_in_full_then_incrementally(ctx, tmp_path):
+    import duckdb
+
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create table seen (seq bigint primary key, day date, note varchar)")
+        conn.execute("insert into seen select i, date '2024-01-01' + i::int, 'n' || i "
+                     "from range(1, 101) t(i)")
+    save_connection(ctx, "duckdb", "duck", {"path": str(path)})
+    make_job(ctx, "seen", "duck", [TableSpec("seen", mode="incremental", cursor="seq",
+                                             primary_key=["seq"])])
+    assert run(ctx, "seen").rows_written == 100
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("insert into seen values (101, date '2024-06-01', 'new')")
+    second = run(ctx, "seen")
+    assert (second.status, second.rows_written) == ("succeeded", 1), second.error
+    assert warehouse_rows("select count(*), max(seq) from seen") == [(101, 101)]

@@ -25,11 +25,12 @@ class DuckDbReader:
         self.relation = f"{quote(schema, 'duckdb')}.{quote(request.table, 'duckdb')}"
         found = self.conn.execute(
             "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, request.table]).fetchone()[0]
+            [schema, request.table]).fetchall()[0][0]
         if not found:
             self.close()
             raise RunError(f"Table {schema}.{request.table} does not exist (any more) in {path}.")
-        self.schema = self.conn.execute(f"select * from {self.relation} limit 0").arrow().schema
+        empty = self.conn.sql(f"select * from {self.relation} limit 0")
+        self.schema = empty.to_arrow_table().schema
         if request.cursor and request.cursor not in self.schema.names:
             self.close()
             raise RunError(f"Cursor column {request.cursor!r} is not in table {request.table}.")
@@ -39,7 +40,7 @@ class DuckDbReader:
         if self.request.cursor and self.request.since is not None:
             query += f" where {quote(self.request.cursor, 'duckdb')} >= ?"
             args = [self.request.since]
-        reader = self.conn.execute(query, args).fetch_record_batch(self.request.batch_rows)
+        reader = self.conn.sql(query, params=args).to_arrow_reader(self.request.batch_rows)
         for batch in reader:
             if self.cancel.is_set():
                 raise RunCancelled()
