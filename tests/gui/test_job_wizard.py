@@ -339,3 +339,24 @@ def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path)
     qtbot.wait(50)
     ticker.stop()
     assert longest[0] < 250, f"the event loop stalled for {longest[0]} ms"
+
+
+def test_a_table_that_vanished_before_create_is_named_and_nothing_is_saved(
+        qtbot, make_window, ctx, pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Sales")
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    _tick(qtbot, wizard, "customers")
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    pg_exec(pg_db, "drop table customers")
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    settings = wizard.settings_page
+    qtbot.waitUntil(lambda: settings.saving is None, timeout=20_000)
+    assert settings.status.text() == "Table 'public.customers' is not in the source."
+    assert wizard.isVisible() and wizard.button(FINISH).isEnabled()
+    assert JobService(ctx).list() == [] and window.job_model.rowCount() == 0
