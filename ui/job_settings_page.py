@@ -64,7 +64,6 @@ class SettingsPage(QWizardPage):
         self.local = LOCAL
         self.setTitle("Destination, modes and schedule")
         self.setSubTitle("Step 3 of 3 — where the tables go, how each is synced, and when.")
-        self.setCommitPage(False)
         self.specs: list[TableSpec] = [] if editing is None else list(editing.draft().tables)
         self.rows: list[tuple[str | None, str]] = []
         self.shapes: dict[str, TableShape] = {}

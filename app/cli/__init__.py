@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     jadd.add_argument("--primary-key", metavar="COL[,COL]")
     jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
     when = jadd.add_mutually_exclusive_group()
+    when.add_argument("--manual", action="store_true", help="run only when asked (default)")
     when.add_argument("--every", metavar="N{m|h}", help="run every N minutes or hours, e.g. 15m")
     when.add_argument("--daily", metavar="HH:MM", help="run every day at this time")
     when.add_argument("--cron", metavar="EXPR", help='a cron expression, e.g. "0 6 * * 1-5"')

@@ -199,8 +199,6 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from app.services.jobs import JobService
 
     service = JobService(ctx)
@@ -215,9 +213,7 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
         spec.mode = args.mode or spec.mode
         spec.cursor = args.cursor or spec.cursor
         spec.primary_key = keys or spec.primary_key
-    if args.manual or args.every or args.daily or args.cron or args.timezone:
-        draft.schedule = _schedule(args, job.schedule) if not args.manual else \
-            replace(job.schedule, kind="manual", expr=None)
+    draft.schedule = _schedule(args, job.schedule)
     changes = service.changes(job.id, draft)
     for line in changes or ["Nothing changes."]:
         print(line)
@@ -227,6 +223,7 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def _schedule(args: argparse.Namespace, current=None):
+    """The schedule the options ask for; an edit keeps what they do not change."""
     from app.scheduling.schedule import Schedule, local_timezone
 
     zone = args.timezone or (current.timezone if current else local_timezone())
@@ -236,7 +233,7 @@ def _schedule(args: argparse.Namespace, current=None):
         return Schedule("daily", args.daily, zone)
     if args.cron:
         return Schedule("cron", args.cron, zone)
-    if current is not None:  # only the zone changes
+    if current is not None and not args.manual:  # kept (with a new zone, if one is given)
         return Schedule(current.kind, current.expr, zone)
     return Schedule("manual", None, zone)
 

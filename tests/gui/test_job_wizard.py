@@ -94,6 +94,21 @@ def _choose(qtbot, combo, text: str) -> None:
         qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
 
 
+def _at_step_3(qtbot, make_window, ctx, pg_db, table: str):
+    """A window whose job wizard is at step 3 with `table` of the Sales tables chosen."""
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Sales")
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    _tick(qtbot, wizard, table)
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    return window, wizard
+
+
 def _card_line(window, name: str, attr: str) -> str:
     _, index = card_rect(window.jobs, name)
     return getattr(window.jobs.delegate.content(index), attr)
@@ -178,16 +193,7 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
 
 
 def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_db):
-    _sales(pg_db)
-    save_connection(ctx, "postgresql", "Sales", pg_db.params())
-    window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Sales")
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
-    _tick(qtbot, wizard, "customers")
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
+    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "customers")
     settings = wizard.settings_page
     assert wizard.button(FINISH).isEnabled()
     _choose(qtbot, settings.schedule.kind, "Cron expression")
@@ -343,16 +349,7 @@ def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path)
 
 def test_a_table_that_vanished_before_create_is_named_and_nothing_is_saved(
         qtbot, make_window, ctx, pg_db):
-    _sales(pg_db)
-    save_connection(ctx, "postgresql", "Sales", pg_db.params())
-    window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Sales")
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
-    _tick(qtbot, wizard, "customers")
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
+    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "customers")
     pg_exec(pg_db, "drop table customers")
     qtbot.mouseClick(wizard.button(FINISH), LEFT)
     settings = wizard.settings_page
