@@ -236,12 +236,14 @@ class SourcePage(QWizardPage):
         self.name_touched = True
 
     def _suggest_name(self, view: ConnectionView) -> None:
-        base = f"{view.name} ETL"
-        name, n = base, 1
-        while self._name_problem(name):
-            n += 1
-            name = f"{base} {n}"
-        self.name.setText(name)
+        from app.connectors.registry import NAME_MAX
+
+        base = f"{view.name[:NAME_MAX - 8].strip()} ETL"  # room for " ETL" and " 999"
+        for n in range(1, 1000):
+            name = base if n == 1 else f"{base} {n}"
+            if not self._name_problem(name):
+                self.name.setText(name)
+                return
 
     def _name_problem(self, name: str) -> str | None:
         from app.services.errors import ValidationError

@@ -224,6 +224,21 @@ def test_duplicate_job_name_is_refused_as_you_type(qtbot, make_window, ctx, pg_d
     assert not page.name_error.isVisible() and wizard.button(NEXT).isEnabled()
 
 
+def test_the_suggested_name_fits_even_for_the_longest_connection_name(qtbot, make_window, ctx,
+                                                                     pg_db):
+    from app.connectors.registry import NAME_MAX
+
+    _sales(pg_db)
+    long_name = "S" * NAME_MAX
+    save_connection(ctx, "postgresql", long_name, pg_db.params())
+    make_job(ctx, "S" * (NAME_MAX - 8) + " ETL", long_name, [TableSpec("orders")])
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, long_name)
+    assert wizard.source_page.name.text() == "S" * (NAME_MAX - 8) + " ETL 2"
+    assert wizard.button(NEXT).isEnabled()
+
+
 def test_edit_changes_the_mode_and_the_next_run_uses_it(qtbot, make_window, ctx, pg_db):
     _sales(pg_db)
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
