@@ -236,14 +236,8 @@ class SourcePage(QWizardPage):
         self.name_touched = True
 
     def _suggest_name(self, view: ConnectionView) -> None:
-        from app.connectors.registry import NAME_MAX
-
-        base = f"{view.name[:NAME_MAX - 8].strip()} ETL"  # room for " ETL" and " 999"
-        for n in range(1, 1000):
-            name = base if n == 1 else f"{base} {n}"
-            if not self._name_problem(name):
-                self.name.setText(name)
-                return
+        self.name.setText(self.jobs.suggest_name(view.name,
+                                                 self.editing.id if self.editing else None))
 
     def _name_problem(self, name: str) -> str | None:
         from app.services.errors import ValidationError

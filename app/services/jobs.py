@@ -262,6 +262,17 @@ class JobService:
             self._check_name_free(s, name, exclude_id)
         return name.strip()
 
+    def suggest_name(self, source_name: str, exclude_id: str | None = None) -> str:
+        """A free, valid name for a job reading `source_name`: "Sales ETL", "Sales ETL 2"."""
+        base = f"{source_name[:registry.NAME_MAX - 8].strip()} ETL"  # room for " 999"
+        with self.ctx.store.session() as s:
+            taken = set(s.scalars(select(Job.name_key).where(Job.id != (exclude_id or "")))
+                        .all())
+        name, n = base, 2
+        while fold_name(name) in taken:
+            name, n = f"{base} {n}", n + 1
+        return name
+
     @staticmethod
     def _check_name_free(session: Any, name: str, exclude_id: str | None = None) -> None:
         found = session.scalar(select(Job.id).where(Job.name_key == fold_name(name)))
