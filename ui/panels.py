@@ -45,13 +45,19 @@ def _empty_state(text: str, button: QPushButton | None = None) -> QWidget:
 
 
 class CardPanel(QFrame):
-    """A titled column: header buttons, a filter box and a list of cards."""
+    """A titled column: an add button, a filter box and a list of cards; when the list is
+    empty, a sentence and a button that adds the first one.
+
+    Signals:
+        add_requested(): the add button or the empty state's button.
+    """
 
     noun = "item"
+    add_requested = Signal()
 
     def __init__(self, title: str, model: QAbstractListModel, filter_role: int,
-                 delegate: CardDelegate, filter_hint: str, empty: QWidget,
-                 parent: QWidget | None = None) -> None:
+                 delegate: CardDelegate, filter_hint: str, add_label: str,
+                 empty_text: str, create_label: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self.model = model
@@ -62,7 +68,15 @@ class CardPanel(QFrame):
         self.title.setObjectName("panelTitle")
         self.header.addWidget(self.title)
         self.header.addStretch(1)
+        self.add_button = QPushButton(add_label)
+        self.add_button.setObjectName("primary")
+        self.add_button.clicked.connect(self.add_requested)
+        self.header.addWidget(self.add_button)
         layout.addLayout(self.header)
+        create = QPushButton(create_label)
+        create.setObjectName("primary")
+        create.clicked.connect(self.add_requested)
+        empty = _empty_state(empty_text, create)
 
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(filter_hint)
@@ -121,6 +135,7 @@ class CardPanel(QFrame):
 
     def _update_state(self) -> None:
         rows = self.model.rowCount()
+        self.add_button.setEnabled(self.loaded)
         self.filter.setEnabled(self.loaded and rows > 0)
         if not self.loaded:
             self.stack.setCurrentWidget(self.loading)
@@ -151,13 +166,11 @@ class CardPanel(QFrame):
 
 class ConnectionsPanel(CardPanel):
     """Signals:
-        add_requested(): "+ Connection" or the empty state's button.
         refresh_requested(): the Refresh button.
         edit_requested(str), delete_requested(str): a card's buttons (connection id).
     """
 
     noun = "connection"
-    add_requested = Signal()
     refresh_requested = Signal()
     edit_requested = Signal(str)
     delete_requested = Signal(str)
@@ -165,13 +178,10 @@ class ConnectionsPanel(CardPanel):
     def __init__(self, model: QAbstractListModel, parent: QWidget | None = None) -> None:
         from ui.connection_model import FilterRole
 
-        create = QPushButton("Create connection")
-        create.setObjectName("primary")
         delegate = ConnectionCardDelegate()
         super().__init__("Connections", model, FilterRole, delegate,
-                         "Filter by name, type, host or database",
-                         _empty_state(EMPTY_CONNECTIONS, create), parent)
-        create.clicked.connect(self.add_requested)
+                         "Filter by name, type, host or database", "+ Connection",
+                         EMPTY_CONNECTIONS, "Create connection", parent)
         delegate.edit_requested.connect(self.edit_requested)
         delegate.delete_requested.connect(self.delete_requested)
         self.refresh_button = QToolButton()
@@ -180,19 +190,14 @@ class ConnectionsPanel(CardPanel):
         self.refresh_button.setIconSize(QSize(18, 18))
         self.refresh_button.setToolTip("Test every connection again")
         self.refresh_button.clicked.connect(self.refresh_requested)
-        self.add_button = QPushButton("+ Connection")
-        self.add_button.setObjectName("primary")
-        self.add_button.clicked.connect(self.add_requested)
-        self.header.addWidget(self.refresh_button)
-        self.header.addWidget(self.add_button)
+        self.header.insertWidget(self.header.indexOf(self.add_button), self.refresh_button)
         self._angle = 0
         self._base_pixmap = theme.icon("refresh.svg").pixmap(QSize(36, 36))
         self._update_state()
 
     def _update_state(self) -> None:
         super()._update_state()
-        if hasattr(self, "add_button"):
-            self.add_button.setEnabled(self.loaded)
+        if hasattr(self, "refresh_button"):  # not yet while the base class builds
             self.refresh_button.setEnabled(self.loaded and self.model.rowCount() > 0
                                            and not self.busy)
 
@@ -218,13 +223,11 @@ class ConnectionsPanel(CardPanel):
 
 class JobsPanel(CardPanel):
     """Signals:
-        add_requested(): "+ ETL Job" or the empty state's button.
         run_requested(str), cancel_requested(str), edit_requested(str),
         history_requested(str), delete_requested(str): card buttons (job id).
     """
 
     noun = "job"
-    add_requested = Signal()
     run_requested = Signal(str)
     cancel_requested = Signal(str)
     edit_requested = Signal(str)
@@ -234,26 +237,13 @@ class JobsPanel(CardPanel):
     def __init__(self, model: QAbstractListModel, parent: QWidget | None = None) -> None:
         from ui.job_model import FilterRole
 
-        create = QPushButton("Create ETL job")
-        create.setObjectName("primary")
         delegate = JobCardDelegate()
         super().__init__("ETL Jobs", model, FilterRole, delegate,
-                         "Filter by job, connection or table",
-                         _empty_state(EMPTY_JOBS, create), parent)
-        create.clicked.connect(self.add_requested)
+                         "Filter by job, connection or table", "+ ETL Job", EMPTY_JOBS,
+                         "Create ETL job", parent)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
                    "edit": self.edit_requested, "history": self.history_requested,
                    "delete": self.delete_requested}
         delegate.button_clicked.connect(lambda key, job_id: signals[key].emit(job_id))
-        self.add_button = QPushButton("+ ETL Job")
-        self.add_button.setObjectName("primary")
         self.add_button.setToolTip("Create an ETL job: copy tables from a connection, now or "
                                    "on a schedule")
-        self.add_button.clicked.connect(self.add_requested)
-        self.header.addWidget(self.add_button)
-        self._update_state()
-
-    def _update_state(self) -> None:
-        super()._update_state()
-        if hasattr(self, "add_button"):
-            self.add_button.setEnabled(self.loaded)
