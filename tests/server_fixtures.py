@@ -161,3 +161,55 @@ def redis_db():
     for key in client.scan_iter(match=f"{prefix}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture(scope="session")
+def mariadb_ist_server():
+    """A private MariaDB whose time zone is +05:30 (India), from the local binaries.
+
+    A server in UTC hides a reader that never sets its session zone; this one shows it.
+    """
+    install, daemon = shutil.which("mariadb-install-db"), Path("/usr/sbin/mariadbd")
+    if install is None or not daemon.exists():
+        unavailable("MariaDB's mariadb-install-db", FileNotFoundError("mariadb-install-db"))
+    workdir = Path(tempfile.mkdtemp(prefix="sluice-maria-"))
+    user = ["--user=mysql"] if os.geteuid() == 0 else []
+    if os.geteuid() == 0:
+        shutil.chown(workdir, "mysql", "mysql")
+    data, port = workdir / "data", _free_port()
+    subprocess.run([install, "--no-defaults", *user, f"--datadir={data}",
+                    "--auth-root-authentication-method=normal", "--skip-test-db"],
+                   check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen(
+        [daemon, "--no-defaults", *user, f"--datadir={data}", f"--port={port}",
+         "--bind-address=127.0.0.1", f"--socket={workdir / 'sock'}",
+         f"--pid-file={workdir / 'pid'}", "--default-time-zone=+05:30", "--skip-log-bin",
+         "--innodb-buffer-pool-size=16M", f"--log-error={workdir / 'err'}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # mariadb-admin retries (once a second, up to 60 times) until the server answers.
+    ready = subprocess.run(["mariadb-admin", "--no-defaults", "-uroot", "-h127.0.0.1",
+                            f"-P{port}", "--wait=60", "--connect-timeout=2", "ping"],
+                           capture_output=True, timeout=120)
+    if ready.returncode != 0 or server.poll() is not None:
+        server.kill()
+        unavailable("A private MariaDB", RuntimeError(ready.stderr.decode().strip()))
+    yield Server("127.0.0.1", port, "root", "", "mysql")
+    server.terminate()
+    server.wait(60)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def mariadb_ist_db(mariadb_ist_server):
+    """A fresh database on the +05:30 server."""
+    import pymysql
+
+    admin = pymysql.connect(host=mariadb_ist_server.host, port=mariadb_ist_server.port,
+                            user="root", autocommit=True)
+    name = unique("sluice_t")
+    with admin.cursor() as cur:
+        cur.execute(f"create database `{name}` character set utf8mb4")
+    yield Server(mariadb_ist_server.host, mariadb_ist_server.port, "root", "", name)
+    with admin.cursor() as cur:
+        cur.execute(f"drop database if exists `{name}`")
+    admin.close()

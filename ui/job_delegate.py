@@ -62,6 +62,8 @@ def expected_share(job: JobView, run: RunView | None, progress: Progress) -> flo
 
 
 def progress_line(progress: Progress) -> str:
+    if progress.note:
+        return f"{progress.note}…"
     return (f"Running: {progress.rows:,} rows  ·  {progress.rate:,.0f} rows/s  ·  "
             f"{progress.megabytes:,.0f} MB read")
 

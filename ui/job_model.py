@@ -25,6 +25,7 @@ class Progress:
     rows: int = 0
     rate: float = 0.0
     megabytes: float = 0.0
+    note: str = ""  # what the run waits for, if it waits
 
 
 class JobListModel(QAbstractListModel):

@@ -46,20 +46,21 @@ class RunProgress(QObject):
     """Carries a run's progress from its worker thread to the GUI thread (queued).
 
     Signals:
-        moved(str, int, float, float): job id, rows written, rows/s, megabytes read.
+        moved(str, int, float, float, str): job id, rows written, rows/s, megabytes read,
+            and what the run waits for ("" when it does not wait).
     """
 
-    moved = Signal(str, int, float, float)
+    moved = Signal(str, int, float, float, str)
     EVERY = 0.2  # seconds between updates of a card
 
     def watch(self, job_id: str, handle: RunHandle) -> None:
-        last = [0.0]
+        last = [0.0, ""]
 
         def progress(h: RunHandle) -> None:
             now = time.monotonic()
-            if now - last[0] >= self.EVERY:
-                last[0] = now
-                self.moved.emit(job_id, h.rows_written, h.rate, h.bytes / 1e6)
+            if now - last[0] >= self.EVERY or h.note != last[1]:
+                last[:] = [now, h.note]
+                self.moved.emit(job_id, h.rows_written, h.rate, h.bytes / 1e6, h.note)
 
         handle.on_progress = progress
 
@@ -243,9 +244,9 @@ class MainWindow(QMainWindow):
                            on_error=lambda exc, jid=job_id: self._run_refused(jid, exc,
                                                                               trigger))
 
-    def _moved(self, job_id: str, rows: int, rate: float, megabytes: float) -> None:
+    def _moved(self, job_id: str, rows: int, rate: float, megabytes: float, note: str) -> None:
         if job_id in self.handles:
-            self.job_model.set_progress(job_id, Progress(rows, rate, megabytes))
+            self.job_model.set_progress(job_id, Progress(rows, rate, megabytes, note))
 
     def _finished(self, job_id: str) -> None:
         self.handles.pop(job_id, None)

@@ -279,7 +279,9 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
 
     def progress(h: RunHandle) -> None:
         now = time.monotonic()
-        if now - last[0] >= 1.0:  # a line a second on stderr; stdout stays for results
+        if h.note:
+            print(f"{h.note}…", file=sys.stderr, flush=True)
+        elif now - last[0] >= 1.0:  # a line a second on stderr; stdout stays for results
             last[0] = now
             print(f"{h.table}: {h.rows_written:,} rows, {h.bytes / 1e6:,.0f} MB read "
                   f"({h.rate:,.0f} rows/s)", file=sys.stderr, flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -13,8 +14,9 @@ from app.etl.errors import RunError
 from app.etl.readers import ReadRequest, open_reader
 
 # Reflected through SQLAlchemy's inspector: one connection for every table asked about.
-_INSPECTED = ("postgresql", "redshift", "mysql", "mariadb", "sqlite", "oracle", "sqlserver",
-              "synapse")
+# Other types are described by their own reader, so the wizard shows the types a run
+# lands (PostgreSQL's domains and enums, MySQL's column plan: see readers/mysql.py).
+_INSPECTED = ("redshift", "sqlite", "oracle", "sqlserver", "synapse")
 _CHANGED = re.compile(r"(updated|modified|changed|last_?update|mtime|edited)", re.IGNORECASE)
 _STAMP = re.compile(r"(_at|_on|_ts|timestamp|time|date)$", re.IGNORECASE)
 _SEQUENCE = re.compile(r"^(id|seq|sequence|version|row_?id|.*_seq|.*_version)$", re.IGNORECASE)
@@ -75,7 +77,9 @@ def _inspect(type_key: str, params: dict, secrets: dict,
 
     engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, warnings.catch_warnings():
+            # A type SQLAlchemy does not know is read as text; the reader says so in the log.
+            warnings.filterwarnings("ignore", "Did not recognize type", category=Warning)
             inspector = inspect(conn)
             shapes = {}
             for schema, table in tables:
@@ -120,8 +124,10 @@ def describe_tables(type_key: str, params: dict, secrets: dict,
         reader = open_reader(type_key, params, secrets, ReadRequest(table, schema), cancel)
         try:
             columns = [Column(f.name, _type_name(f.type)) for f in reader.schema]
+            key = list(getattr(reader, "primary_key", []))
         finally:
             reader.close()
-        key = _duckdb_key(params["path"], schema, table) if type_key == "duckdb" else []
+        if type_key == "duckdb":
+            key = _duckdb_key(params["path"], schema, table)
         shapes[(schema, table)] = TableShape(columns, key)
     return shapes

@@ -32,6 +32,7 @@ class RunHandle:
     rows_written: int = 0
     bytes: int = 0
     started: float = field(default_factory=time.monotonic)
+    note: str = ""  # what the run waits for, when it waits ("Waiting for warehouse.duckdb")
 
     @property
     def rate(self) -> float:
@@ -42,6 +43,11 @@ class RunHandle:
     def _progress(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self)
+
+    def say(self, note: str) -> None:
+        """Show `note` with the progress until the next one ("" clears it)."""
+        self.note = note
+        self._progress()
 
 
 def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], None],

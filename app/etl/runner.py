@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from app.etl.destinations import Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
 from app.etl.pipeline import WRITE_ROWS, RunHandle, pump
-from app.etl.readers import ReadRequest, open_reader
+from app.etl.readers import ReadAgain, ReadRequest, open_reader
 
 
 @dataclass
@@ -22,6 +22,7 @@ class TableSpec:
     dest_schema: str | None = None
     dest_table: str | None = None
     lookback: str | None = None
+    exclude_columns: list[str] = field(default_factory=list)  # left out of every run
     # Where the incremental cursor is kept in the destination; set when a job is renamed,
     # so the cursor survives the rename (otherwise "<job name>:<source table>").
     state_key: str | None = None
@@ -59,12 +60,45 @@ class TableResult:
     cursor_before: object = None
     cursor_after: object = None
     skipped_null_cursor: int = 0
+    notes: list[str] = field(default_factory=list)  # for the run log
+
+
+# A table is read again at most this often (a safer reader, then a roomier one).
+READ_ATTEMPTS = 3
 
 
 def run_table(job_name: str, source_type: str, source_params: dict, source_secrets: dict,
               destination: Destination, spec: TableSpec, run_id: str,
               handle: RunHandle) -> TableResult:
-    """Move one table; the destination changes only if everything succeeded."""
+    """Move one table; the destination changes only if everything succeeded.
+
+    When the reader asks to read the table again another way (ReadAgain: the fast reader
+    refused a value, a row did not fit the read buffer) the partial load is abandoned and
+    the table is read again from the start; the run log says so."""
+    notes: list[str] = []
+    request = ReadRequest(spec.table, spec.schema, exclude=frozenset(spec.exclude_columns))
+    read_before, written_before = handle.rows_read, handle.rows_written
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            result = _attempt(job_name, source_type, source_params, source_secrets,
+                              destination, spec, run_id, handle, request)
+        except ReadAgain as again:
+            if attempt == READ_ATTEMPTS - 1:
+                raise
+            notes.append(again.note)
+            request = again.request
+            handle.rows_read, handle.rows_written = read_before, written_before
+            continue
+        result.rows_read = handle.rows_read - read_before
+        result.rows_written = handle.rows_written - written_before
+        result.notes[:0] = notes
+        return result
+    raise AssertionError("unreachable")
+
+
+def _attempt(job_name: str, source_type: str, source_params: dict, source_secrets: dict,
+             destination: Destination, spec: TableSpec, run_id: str, handle: RunHandle,
+             request: ReadRequest) -> TableResult:
     target = spec.target(job_name)
     tracker = None
     if spec.mode == "incremental":
@@ -74,10 +108,9 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
             target.mode = "replace"  # the first incremental run loads the table in full
     # A rebuilt table starts its cursor over: after a replace, incremental starts afresh.
     reset = {} if target.mode == "replace" and tracker is None else None
-    request = ReadRequest(spec.table, spec.schema, spec.cursor if tracker else None,
-                          tracker.since if tracker else None)
+    if tracker is not None:
+        request = replace(request, cursor=spec.cursor, since=tracker.since)
     handle.table = spec.source_name
-    read_before, written_before = handle.rows_read, handle.rows_written
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
     if tracker is None and source_type == "postgresql" and hasattr(destination, "pipe_params"):
         from app.etl.pg_pipe import pipe_table
@@ -86,8 +119,7 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
             pipe_table(reader, *destination.pipe_params(), target, run_id, handle, reset)
         finally:
             reader.close()
-        return TableResult(spec.source_name, handle.rows_read - read_before,
-                           handle.rows_written - written_before)
+        return TableResult(spec.source_name, 0, 0, notes=list(reader.notes))
     batches = reader.batches()
     try:
         load = destination.begin(target, reader.schema, run_id)
@@ -102,6 +134,6 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
         batches.close()  # stop the source first (a COPY in flight is cancelled)
         reader.close()
     return TableResult(
-        spec.source_name, handle.rows_read - read_before, handle.rows_written - written_before,
-        tracker.old_mark if tracker else None, tracker.mark if tracker else None,
-        tracker.null_rows if tracker else 0)
+        spec.source_name, 0, 0, tracker.old_mark if tracker else None,
+        tracker.mark if tracker else None, tracker.null_rows if tracker else 0,
+        list(reader.notes))

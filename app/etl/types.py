@@ -8,6 +8,7 @@ intervals, arrays, JSON) travels as text, so nothing is rounded or dropped silen
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyarrow as pa
 
@@ -54,13 +55,13 @@ def from_sqlalchemy(sa_type: object) -> pa.DataType:
 
     if isinstance(sa_type, t.Boolean):
         return pa.bool_()
+    unsigned = getattr(sa_type, "unsigned", False)  # each widens to hold its range
     if isinstance(sa_type, t.SmallInteger):
-        return pa.int16()
+        return pa.int32() if unsigned else pa.int16()
     if isinstance(sa_type, t.BigInteger):
-        return pa.int64()
+        return pa.decimal128(20, 0) if unsigned else pa.int64()
     if isinstance(sa_type, t.Integer):
-        # MySQL's TINYINT(1) is reflected as an integer; keep it an integer.
-        return pa.int64() if getattr(sa_type, "unsigned", False) else pa.int32()
+        return pa.int64() if unsigned else pa.int32()
     if isinstance(sa_type, t.Numeric) and not isinstance(sa_type, t.Float):
         if sa_type.precision is not None:
             scale = sa_type.scale or 0
@@ -86,12 +87,17 @@ def to_sql(arrow_type: pa.DataType, dialect: str) -> str:
     """Column type for `dialect` (postgresql, mysql, sqlite, duckdb) holding `arrow_type`."""
     if pa.types.is_boolean(arrow_type):
         return {"mysql": "BOOLEAN", "sqlite": "INTEGER"}.get(dialect, "BOOLEAN")
-    if pa.types.is_int8(arrow_type) or pa.types.is_int16(arrow_type):
-        return "SMALLINT" if dialect != "sqlite" else "INTEGER"
+    if pa.types.is_uint64(arrow_type):  # beyond BIGINT: an exact decimal holds it
+        return to_sql(pa.decimal128(20, 0), dialect)
+    if dialect == "sqlite" and pa.types.is_integer(arrow_type):
+        return "INTEGER"
+    if pa.types.is_int8(arrow_type) or pa.types.is_int16(arrow_type) or \
+            pa.types.is_uint8(arrow_type):
+        return "SMALLINT"
     if pa.types.is_int32(arrow_type) or pa.types.is_uint16(arrow_type):
         return "INTEGER"
     if pa.types.is_integer(arrow_type):
-        return "BIGINT" if dialect != "sqlite" else "INTEGER"
+        return "BIGINT"
     if pa.types.is_float32(arrow_type):
         return {"mysql": "FLOAT", "sqlite": "REAL"}.get(dialect, "REAL")
     if pa.types.is_floating(arrow_type):
@@ -99,6 +105,8 @@ def to_sql(arrow_type: pa.DataType, dialect: str) -> str:
     if pa.types.is_decimal(arrow_type):
         if dialect == "sqlite":
             return "TEXT"  # SQLite would round a decimal through a float
+        if dialect == "duckdb" and arrow_type.precision > MAX_DECIMAL128:
+            return "VARCHAR"  # DuckDB's DECIMAL stops at 38 digits; text keeps them all
         return f"NUMERIC({arrow_type.precision}, {arrow_type.scale})" if dialect != "mysql" \
             else f"DECIMAL({min(arrow_type.precision, 65)}, {arrow_type.scale})"
     if pa.types.is_timestamp(arrow_type):
@@ -113,10 +121,21 @@ def to_sql(arrow_type: pa.DataType, dialect: str) -> str:
         return "DATE" if dialect != "sqlite" else "TEXT"
     if pa.types.is_time(arrow_type):
         return {"mysql": "TIME(6)", "sqlite": "TEXT"}.get(dialect, "TIME")
+    if pa.types.is_duration(arrow_type):  # MySQL's TIME spans ±838 hours: an interval
+        return {"mysql": "TIME(6)", "sqlite": "TEXT"}.get(dialect, "INTERVAL")
     if pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type):
         return {"postgresql": "BYTEA", "mysql": "LONGBLOB", "duckdb": "BLOB"}.get(dialect,
                                                                                  "BLOB")
     return {"mysql": "LONGTEXT", "duckdb": "VARCHAR"}.get(dialect, "TEXT")
+
+
+def duration_text(value: timedelta) -> str:
+    """An interval as [-]H:MM:SS[.ffffff], hours unbounded (MySQL's TIME form)."""
+    micros = value // timedelta(microseconds=1)
+    sign, micros = ("-" if micros < 0 else ""), abs(micros)
+    seconds, fraction = divmod(micros, 1_000_000)
+    text = f"{sign}{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return text + (f".{fraction:06d}" if fraction else "")
 
 
 def quote(name: str, dialect: str) -> str:

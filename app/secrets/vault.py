@@ -2,13 +2,22 @@
 
 One JSON file; each entry sealed with AES-256-GCM under a key derived from the master
 password with scrypt. Nothing is ever written in clear.
+
+Several processes use one vault (the app, the CLI, the scheduler), so every change is a
+read-modify-write under an exclusive lock (`vault.json.lock`): the file is read again,
+the one entry changed, and the whole written to a temporary file that atomically replaces
+it. An entry written by another process is therefore never lost, and readers see the old
+file or the new one, never half of one. Reads look at the file again whenever it changed.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from app.secrets.errors import SecretNotFound, VaultLocked
@@ -37,34 +46,95 @@ class EncryptedVault:
     scheme = "vault"
 
     def __init__(self, path: Path, password: str | None) -> None:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         if not password:
             raise VaultLocked(
                 "The encrypted vault is locked: give its master password "
                 "(SLUICE_VAULT_PASSWORD, or the prompt)."
             )
-        self.path = path
-        if path.exists():
-            self._doc = json.loads(path.read_text())
-            kdf = self._doc["kdf"]
-            key = _derive(password, _unb64(kdf["salt"]), kdf["n"], kdf["r"], kdf["p"])
-            self._aead = AESGCM(key)
+        self.path = Path(path)
+        self._password = password
+        self._seen: tuple[int, int, int] | None = None
+        with self._locked():
+            if self._exists():
+                self._load()
+            else:
+                self._create()
+
+    # --- the file ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Exclusive use of the vault file for one read-modify-write, across processes."""
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT,
+                     0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _exists(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
+
+    def _stamp(self) -> tuple[int, int, int] | None:
+        with contextlib.suppress(FileNotFoundError):
+            st = self.path.stat()
+            return st.st_ino, st.st_mtime_ns, st.st_size
+        return None
+
+    def _create(self) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        salt = os.urandom(16)
+        self._salt = salt
+        self._aead = AESGCM(_derive(self._password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+        self._doc = {
+            "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": SCRYPT_R,
+                    "p": SCRYPT_P},
+            "check": self._seal(CHECK_PLAINTEXT, b"check"),
+            "entries": {},
+        }
+        self._write()
+
+    def _load(self) -> None:
+        """Read the file; derive the key again only if the vault was made anew."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        stamp = self._stamp()
+        doc = json.loads(self.path.read_text())
+        kdf = doc["kdf"]
+        salt = _unb64(kdf["salt"])
+        if getattr(self, "_salt", None) != salt:
+            self._aead = AESGCM(_derive(self._password, salt, kdf["n"], kdf["r"], kdf["p"]))
+            self._salt = salt
             try:
-                self._open(self._doc["check"], b"check")
+                self._open(doc["check"], b"check")
             except Exception as exc:
                 raise VaultLocked("Wrong master password for the encrypted vault.") from exc
-        else:
-            salt = os.urandom(16)
-            key = _derive(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-            self._aead = AESGCM(key)
-            self._doc = {
-                "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": SCRYPT_R,
-                        "p": SCRYPT_P},
-                "check": self._seal(CHECK_PLAINTEXT, b"check"),
-                "entries": {},
-            }
-            self._write()
+        self._doc, self._seen = doc, stamp
+
+    def _fresh(self) -> None:
+        """Read the file again if another process changed it since we last did."""
+        if self._stamp() != self._seen:
+            self._load()
+
+    def _write(self) -> None:
+        # A temporary file of our own (several writers may exist), then an atomic replace.
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self._doc, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        self._seen = self._stamp()
+
+    # --- entries -------------------------------------------------------------------------
 
     def _seal(self, plaintext: bytes, aad: bytes) -> str:
         nonce = os.urandom(12)
@@ -74,25 +144,21 @@ class EncryptedVault:
         raw = _unb64(sealed)
         return self._aead.decrypt(raw[:12], raw[12:], aad)
 
-    def _write(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self._doc, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-
     def get(self, key: str) -> dict:
+        self._fresh()
         sealed = self._doc["entries"].get(key)
         if sealed is None:
             raise SecretNotFound(f"no secret {key!r} in the vault")
         return json.loads(self._open(sealed, key.encode()))
 
     def set(self, key: str, value: dict) -> None:
-        self._doc["entries"][key] = self._seal(json.dumps(value).encode(), key.encode())
-        self._write()
+        with self._locked():
+            self._fresh()
+            self._doc["entries"][key] = self._seal(json.dumps(value).encode(), key.encode())
+            self._write()
 
     def delete(self, key: str) -> None:
-        if self._doc["entries"].pop(key, None) is not None:
-            self._write()
+        with self._locked():
+            self._fresh()
+            if self._doc["entries"].pop(key, None) is not None:
+                self._write()

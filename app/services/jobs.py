@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from app import paths
 from app.connectors import registry
 from app.connectors.base import ListingError, scrub
+from app.etl import naming
 from app.etl.describe import TableShape
 from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
 from app.etl.errors import RunCancelled, RunError
@@ -279,7 +280,8 @@ class JobService:
         if found and found != exclude_id:
             raise ValidationError({"name": f"A job named {name.strip()!r} already exists."})
 
-    def _checked(self, draft: JobDraft, exclude_id: str | None = None
+    def _checked(self, draft: JobDraft, exclude_id: str | None = None,
+                 kept: frozenset[tuple[str | None, str]] = frozenset()
                  ) -> tuple[str, ConnectionView, ConnectionView | None, list[TableSpec]]:
         """Everything a job must satisfy, the live source included; raises ValidationError."""
         name = self.check_name(draft.name, exclude_id)
@@ -300,6 +302,15 @@ class JobService:
         except ScheduleError as exc:
             raise ValidationError({"schedule": str(exc)}) from exc
         tables = self._check_tables(source.id, source.type_key, draft.tables)
+        tables = place(source, dest, tables, kept)
+        problem = naming.collision(tables, dest.type_key if dest else None,
+                                   dest.params if dest else {})
+        if problem:
+            raise ValidationError({"tables": problem})
+        for spec in tables:
+            if spec.cursor and spec.cursor in spec.exclude_columns:
+                raise ValidationError({"exclude_columns": f"{spec.source_name}: the cursor "
+                                       f"column {spec.cursor} cannot be left out."})
         if dest is not None and dest.id == source.id:
             _check_not_onto_itself(source.type_key, tables)
         return name, source, dest, tables
@@ -322,7 +333,8 @@ class JobService:
     def update(self, name_or_id: str, draft: JobDraft) -> JobView:
         """Change a job (checked like a new one); incremental cursors survive a rename."""
         old = self.get(name_or_id)
-        name, source, dest, tables = self._checked(draft, exclude_id=old.id)
+        name, source, dest, tables = self._checked(
+            draft, exclude_id=old.id, kept=frozenset((t.schema, t.table) for t in old.tables))
         if name != old.name:
             kept = {t.source_name: t.state_key_for(old.name) for t in old.tables}
             for spec in tables:
@@ -353,6 +365,17 @@ class JobService:
         dest_name = LOCAL if draft.destination in (None, "", LOCAL) else \
             self.connections.get(draft.destination).name
         return explain(old, draft, dest_name)
+
+    def placed(self, source: str, destination: str, tables: list[TableSpec],
+               kept: frozenset[tuple[str | None, str]] = frozenset()
+               ) -> tuple[list[TableSpec], str | None]:
+        """The tables with their destination filled in by the naming rule (see `place`),
+        and why two of them would land in one table (None when none would)."""
+        src = self.connections.get(source)
+        dest = None if destination in (None, "", LOCAL) else self.connections.get(destination)
+        tables = place(src, dest, tables, kept)
+        return tables, naming.collision(tables, dest.type_key if dest else None,
+                                        dest.params if dest else {})
 
     def describe(self, source: str, tables: list[tuple[str | None, str]],
                  cancel: threading.Event | None = None) -> dict[str, TableShape]:
@@ -432,6 +455,7 @@ class JobService:
             before: dict = {}
             after: dict = {}
             status, error = "succeeded", None
+            stopping: BaseException | None = None
             destination = None
             source_secrets: dict = {}
             dest_secrets: dict = {}
@@ -445,11 +469,16 @@ class JobService:
                     dest_type, dest_params, dest_secrets = None, {}, {}
                 from app.etl.destinations import open_destination
 
-                destination = open_destination(dest_type, dest_params, dest_secrets)
+                problem = naming.collision(job.tables, dest_type, dest_params)
+                if problem:
+                    raise RunError(f"Nothing was loaded: {problem} (Edit the job.)")
+                destination = open_destination(dest_type, dest_params, dest_secrets, handle,
+                                               owner=f"job {job.name!r}")
                 for spec in job.tables:
                     result = run_table(job.name, source.type_key, source.params, source_secrets,
                                        destination, spec, run.id, handle)
                     rows = result.rows_written
+                    lines.extend(result.notes)
                     lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} "
                                  f"written ({spec.mode})")
                     if result.skipped_null_cursor:
@@ -465,6 +494,13 @@ class JobService:
             except Exception as exc:  # noqa: BLE001 - recorded, never lost
                 status, error = "failed", f"Internal error: {exc}"
                 lines.append(traceback.format_exc())
+            except BaseException as exc:
+                # A native driver's panic is a BaseException; so is the process being told
+                # to stop. Either way the run is recorded as ended before it goes on.
+                status, error = "failed", f"Internal error: {type(exc).__name__}: {exc}"
+                lines.append(traceback.format_exc())
+                if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                    stopping = exc
             finally:
                 if destination is not None:
                     destination.close()
@@ -483,8 +519,27 @@ class JobService:
                 row.log = log_text
                 s.get(Connection, job.source_id).last_used_at = utcnow()
             log.info("run of %r %s: %s rows", job.name, status, handle.rows_written)
+            if stopping is not None:
+                raise stopping
             return self.runs(job.id, limit=1)[0]
 
+
+
+def place(source: ConnectionView, dest: ConnectionView | None, tables: list[TableSpec],
+          kept: frozenset[tuple[str | None, str]] = frozenset()) -> list[TableSpec]:
+    """Tables with their destination schema and table filled in by the naming rule
+    (app.etl.naming), where the job names neither and the table is new to the job (a
+    table it had keeps landing where it did)."""
+    out = []
+    for spec in tables:
+        if spec.dest_schema is None and spec.dest_table is None and \
+                (spec.schema, spec.table) not in kept:
+            schema, table = naming.default_destination(
+                source.type_key, source.params, dest.type_key if dest else None,
+                spec.schema, spec.table)
+            spec = TableSpec(**{**spec.to_json(), "dest_schema": schema, "dest_table": table})
+        out.append(spec)
+    return out
 
 
 def _set_schedule(row: Job, schedule: Schedule) -> None:

@@ -168,7 +168,8 @@ def test_read_only_destination_fails_cleanly(ctx, pg_db, pg_admin):
         make_job(ctx, "to ro", "src", [TableSpec("orders")], destination="ro")
         result = run(ctx, "to ro")
         assert result.status == "failed"
-        assert result.error.startswith("PostgreSQL refused: permission denied for schema public")
+        assert result.error.startswith(
+                "public.orders: PostgreSQL refused: permission denied for schema public")
     finally:
         _pg_drop(admin, target.database)
         with admin.cursor() as cur:

@@ -9,9 +9,12 @@ leaves the target exactly as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from app.etl.pipeline import RunHandle
 
 MODES = ("replace", "append", "incremental", "merge")
 STATE_TABLE = "_sluice_state"
@@ -47,19 +50,25 @@ class Destination(Protocol):
     def close(self) -> None: ...
 
 
-def open_destination(type_key: str | None, params: dict, secrets: dict) -> Destination:
-    """The destination for a connection type; None means the local warehouse."""
+def open_destination(type_key: str | None, params: dict, secrets: dict,
+                     handle: RunHandle | None = None, owner: str = "a job") -> Destination:
+    """The destination for a connection type; None means the local warehouse.
+
+    `owner` (a job's name) and `handle` serve a destination that only one writer at a time
+    may open (a DuckDB file): the next waits, saying so through the handle."""
     from app.etl.errors import RunError
 
-    if type_key is None:
+    if type_key in (None, "duckdb"):
         from app import paths
         from app.etl.destinations.duck import DuckDbDestination
 
-        return DuckDbDestination(paths.warehouse_path())
-    if type_key == "duckdb":
-        from app.etl.destinations.duck import DuckDbDestination
-
-        return DuckDbDestination(params["path"])
+        path = paths.warehouse_path() if type_key is None else params["path"]
+        if handle is None:
+            return DuckDbDestination(path, owner)
+        destination = DuckDbDestination(path, owner, handle.say, handle.cancel.is_set)
+        if handle.note:
+            handle.say("")
+        return destination
     if type_key == "postgresql":
         from app.etl.destinations.postgres import PostgresDestination
 

@@ -1,15 +1,83 @@
-"""DuckDB files as destinations, the local warehouse among them (Arrow scans, one transaction)."""
+"""DuckDB files as destinations, the local warehouse among them (Arrow scans, one transaction).
+
+Only one process can open a DuckDB file for writing, so writers take turns: each holds an
+exclusive lock (a file under the data directory's `locks/`, named after the DuckDB file)
+while it has the file open, and the next one waits (bounded by WAIT_SECONDS, saying so in
+the run's progress) instead of failing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from app.etl.destinations.sql import SqlDestination
-from app.etl.errors import RunError
+from app.etl.errors import RunCancelled, RunError
+from app.etl.types import MAX_DECIMAL128
 
-MEMORY_LIMIT = "64MB"
+MEMORY_LIMIT_MB = 64
+WAIT_SECONDS = 30 * 60
+POLL_SECONDS = 0.5
+
+
+class WriterLock:
+    """An exclusive lock on a DuckDB file's companion lock file, waited for within bounds.
+
+    `waiting(text)` is called while another writer holds it; `cancelled()` ends the wait."""
+
+    def __init__(self, path: Path, owner: str, waiting: Callable[[str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> None:
+        from app import paths
+
+        folder = paths.data_dir() / "locks"
+        digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
+        self.path = folder / f"duckdb-{digest[:16]}.lock"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise RunError(f"Cannot open {self.path}: {exc.strerror or exc}") from exc
+        deadline = time.monotonic() + WAIT_SECONDS
+        said = False
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if cancelled is not None and cancelled():
+                    self.release()
+                    raise RunCancelled() from None
+                if time.monotonic() > deadline:
+                    holder = self._holder()
+                    self.release()
+                    raise RunError(f"{path.name} stayed busy for {WAIT_SECONDS // 60} minutes"
+                                   f" ({holder} is writing to it); try again later.") from None
+                if waiting is not None and not said:
+                    waiting(f"Waiting for {path.name}: {self._holder()} is writing to it")
+                    said = True
+                # Another process holds the lock; flock has no timeout, so look again.
+                time.sleep(POLL_SECONDS)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{owner} (pid {os.getpid()})".encode(), 0)
+
+    def _holder(self) -> str:
+        with contextlib.suppress(OSError):
+            text = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip()
+            if text:
+                return text
+        return "another job"
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)  # closing the descriptor releases the lock
 
 
 class DuckDbDestination(SqlDestination):
@@ -20,26 +88,71 @@ class DuckDbDestination(SqlDestination):
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, owner: str = "a job",
+                 waiting: Callable[[str], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> None:
         import duckdb
 
         self.path = Path(path).expanduser()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunError(f"Cannot create {self.path.parent}: {exc.strerror or exc}") from exc
+        self.lock = WriterLock(self.path, owner, waiting, cancelled)
+        self.memory_mb = MEMORY_LIMIT_MB
+        try:
             # A bounded buffer pool keeps a large load's memory flat: DuckDB writes row
             # groups of a big transaction to the file (or its temp dir) instead. One thread:
             # the load is one insert stream, and the reader needs the other core.
-            self.conn = duckdb.connect(str(self.path), config={"memory_limit": MEMORY_LIMIT,
-                                                                "threads": 1})
-        except (OSError, duckdb.Error) as exc:
+            self.conn = duckdb.connect(str(self.path), config={
+                "memory_limit": f"{MEMORY_LIMIT_MB}MB", "threads": 1})
+        except duckdb.Error as exc:
+            self.lock.release()
             raise RunError(f"Cannot open the DuckDB file {self.path}: {exc}") from exc
 
     def execute(self, sql: str, params=None) -> list[tuple]:
-        return self.conn.execute(sql, params or []).fetchall()
+        import duckdb
+
+        try:
+            return self.conn.execute(sql, params or []).fetchall()
+        except duckdb.Error as exc:
+            raise RunError(f"DuckDB refused: {str(exc).strip().splitlines()[0]}") from exc
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
-        # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
-        self.conn.from_arrow(batch).insert_into(relation)
+        import duckdb
+
+        self._room_for(batch)
+        try:
+            # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
+            self.conn.from_arrow(_storable(batch)).insert_into(relation)
+        except duckdb.Error as exc:
+            raise RunError(f"DuckDB refused the rows: {str(exc).strip().splitlines()[0]}") \
+                from exc
+
+    def _room_for(self, batch: pa.RecordBatch) -> None:
+        """DuckDB holds a whole value in its buffer pool: make room for the widest one."""
+        widest = 0
+        for column in batch.columns:
+            if pa.types.is_string(column.type) or pa.types.is_binary(column.type) or \
+                    pa.types.is_large_string(column.type) or \
+                    pa.types.is_large_binary(column.type):
+                widest = max(widest, pc.max(pc.binary_length(column)).as_py() or 0)
+        needed = MEMORY_LIMIT_MB + 3 * (widest >> 20)
+        if needed > self.memory_mb:
+            self.memory_mb = needed
+            self.execute(f"SET memory_limit = '{needed}MB'")
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        finally:
+            self.lock.release()
+
+
+def _storable(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Decimals wider than DuckDB's 38 digits travel as their exact text (see types.to_sql)."""
+    wide = [i for i, f in enumerate(batch.schema)
+            if pa.types.is_decimal(f.type) and f.type.precision > MAX_DECIMAL128]
+    for i in wide:
+        batch = batch.set_column(i, batch.schema.field(i).name, batch.column(i).cast(pa.string()))
+    return batch

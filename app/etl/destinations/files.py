@@ -1,12 +1,21 @@
 """A folder of Parquet, CSV or JSON-lines files as a destination: one file per table.
 
 A run writes a hidden temporary file beside the target and renames it over the target
-when it is complete (an atomic replace), so readers see the old file or the new one.
+when it is complete (an atomic replace), so readers see the old file or the new one. The
+writer holds a lock on its temporary file, so a later run can tell a killed run's leftover
+(removed) from a file being written right now (kept).
+
+File names keep tables apart: `[schema.]table.parquet`, where each part is written as it
+is except `%`, `.`, path separators, control characters and the characters Windows
+forbids, which become `%XX` (so `a/b` is `a%2Fb`, `.hidden` is `%2Ehidden`, and the name
+can be read back).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
 import json
 import os
 from pathlib import Path
@@ -20,8 +29,16 @@ SUFFIX = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 STATE_FILE = "_sluice_state.json"
 
 
-def file_name(table: str) -> str:
-    return table.replace("/", "_").replace("\\", "_").replace("\0", "_").lstrip(".") or "_"
+_UNSAFE = set('%./\\:*?"<>|') | {chr(c) for c in range(32)} | {"\x7f"}
+
+
+def _encode(part: str) -> str:
+    return "".join(f"%{ord(c):02X}" if c in _UNSAFE else c for c in part) or "%00"
+
+
+def file_name(table: str, schema: str | None = None) -> str:
+    """The file (without suffix) holding `schema.table`; see the module's docstring."""
+    return f"{_encode(schema)}.{_encode(table)}" if schema else _encode(table)
 
 
 class FolderDestination:
@@ -37,15 +54,19 @@ class FolderDestination:
         path = self.folder / STATE_FILE
         return json.loads(path.read_text()).get(key) if path.exists() else None
 
+    def path(self, target: Target) -> Path:
+        return self.folder / (file_name(target.table, target.schema) + SUFFIX[self.kind])
+
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> FileLoad:
         if target.mode not in FILE_MODES:
             raise RunError(f"{self.kind} folders take replace mode only, not {target.mode}.")
-        final = self.folder / (file_name(target.table) + SUFFIX[self.kind])
+        final = self.path(target)
+        _remove_leftovers(final)
         return FileLoad(self.kind, final, schema, run_id)
 
     def drop(self, target: Target) -> bool:
         """Delete a job's file and forget its state; True when the file was there."""
-        final = self.folder / (file_name(target.table) + SUFFIX[self.kind])
+        final = self.path(target)
         existed = final.exists()
         final.unlink(missing_ok=True)
         path = self.folder / STATE_FILE
@@ -63,9 +84,11 @@ class FileLoad:
     def __init__(self, kind: str, final: Path, schema: pa.Schema, run_id: str) -> None:
         self.kind, self.final, self.schema = kind, final, schema
         self.tmp = final.with_name(f".{final.name}.{run_id[:12]}.tmp")
+        self.lock = None
         try:
             # We own the file handle: a writer that failed (disk full) may not close it,
             # and an open handle would keep the deleted temporary file's space in use.
+            self.lock = _hold(self.tmp)  # before any content: never seen unlocked
             self.sink = pa.OSFile(str(self.tmp), "wb")
             if kind == "parquet":
                 import pyarrow.parquet as pq
@@ -78,6 +101,10 @@ class FileLoad:
             else:
                 self.writer = None
         except OSError as exc:
+            if self.lock is not None:
+                with contextlib.suppress(OSError):
+                    self.tmp.unlink()
+                self._unlock()
             raise RunError(f"Cannot write to {final.parent}: {exc.strerror or exc}") from exc
 
     def write(self, batch: pa.RecordBatch) -> None:
@@ -101,6 +128,7 @@ class FileLoad:
             with self.tmp.open("rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(self.tmp, self.final)
+            self._unlock()
         except OSError as exc:
             self.abort()
             raise RunError(f"Cannot write to {self.final.parent}: {exc.strerror or exc}") \
@@ -113,3 +141,33 @@ class FileLoad:
                     closable.close()
         with contextlib.suppress(FileNotFoundError):
             self.tmp.unlink()
+        self._unlock()
+
+    def _unlock(self) -> None:
+        if self.lock is not None:
+            os.close(self.lock)
+            self.lock = None
+
+
+def _hold(path: Path) -> int:
+    """Create `path`, locked for as long as the returned descriptor is open."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_leftovers(final: Path) -> None:
+    """Remove the temporary files of `final` that no live writer holds (a killed run's)."""
+    for tmp in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # being written now
+        finally:
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -17,8 +18,25 @@ from app.etl.errors import RunError
 
 
 def stage_name(table: str, run_id: str) -> str:
-    safe = re.sub(r"\W", "_", table, flags=re.ASCII)[:32]
-    return f"{STAGE_PREFIX}{safe}_{run_id.replace('-', '')[:12]}"
+    """`_sluice_stage_<table, cleaned and cut>_<hash of the whole name>_<run>`.
+
+    The hash keeps tables apart whose cleaned names share a beginning (`mid` and `mid_my`):
+    a stale staging table is recognised by an exact pattern (see stale_stage), never by a
+    prefix. At most 60 characters, 64 with `_old` (MySQL's limit; PostgreSQL's is 63 and
+    never sees `_old`)."""
+    return f"{_stage_stem(table)}{run_id.replace('-', '')[:12]}"
+
+
+def _stage_stem(table: str) -> str:
+    safe = re.sub(r"\W", "_", table, flags=re.ASCII)[:20]
+    digest = hashlib.sha1(table.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{STAGE_PREFIX}{safe}_{digest}_"
+
+
+def stale_stage(table: str, name: str) -> bool:
+    """Whether `name` is a staging table (or its swapped-out `_old`) of a load of `table`."""
+    return re.fullmatch(re.escape(_stage_stem(table)) + r"[0-9a-f]{12}(_old)?", name) \
+        is not None
 
 
 class SqlDestination:
@@ -150,11 +168,17 @@ class SqlDestination:
         return existed
 
     def drop_stale_stages(self, schema: str | None, table: str) -> None:
-        """Remove staging tables that a killed run of this table left behind."""
-        prefix = stage_name(table, "")
+        """Remove staging tables that a killed run of this table left behind (only while
+        this load holds the table: see claim)."""
         for name in self.table_names(schema):
-            if name.startswith(prefix):
+            if stale_stage(table, name):
                 self.execute(f"DROP TABLE IF EXISTS {self.qualified(schema, name)}")
+
+    def claim(self, target: Target) -> None:
+        """Wait until no other load writes `target` (where DDL is not transactional)."""
+
+    def release(self, target: Target) -> None:
+        """Let the next load of `target` go on."""
 
     creates_schemas = False  # PostgreSQL and DuckDB make a missing destination schema
 
@@ -165,9 +189,15 @@ class SqlDestination:
 
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> SqlLoad:
         self.ensure_schema(target)
-        if not self.transactional_ddl:
+        if self.transactional_ddl:
+            return SqlLoad(self, target, schema, stage_name(target.table, run_id))
+        self.claim(target)
+        try:
             self.drop_stale_stages(target.schema, target.table)
-        return SqlLoad(self, target, schema, stage_name(target.table, run_id))
+            return SqlLoad(self, target, schema, stage_name(target.table, run_id))
+        except BaseException:
+            self.release(target)
+            raise
 
 
 class SqlLoad:
@@ -196,7 +226,10 @@ class SqlLoad:
         d.finish_inserts()
         if not d.transactional_ddl:
             d.commit_tx()  # the staged rows are safe; now the short final step
-            self._publish_nontransactional(state)
+            try:
+                self._publish_nontransactional(state)
+            finally:
+                d.release(t)
             return
         existing = d.columns(t.schema, t.table)
         if t.mode == "replace" or existing is None:
@@ -264,6 +297,7 @@ class SqlLoad:
         if not self.dest.transactional_ddl:
             with contextlib.suppress(Exception):
                 self.dest.execute(f"DROP TABLE IF EXISTS {self.stage_rel}")
+            self.dest.release(self.target)
 
 
 def _norm(declared: str) -> str:

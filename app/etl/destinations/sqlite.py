@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from app.etl.destinations.sql import SqlDestination, rows_of
 from app.etl.errors import RunError
+from app.etl.types import duration_text
 
 
 def _value(v):
@@ -18,6 +19,8 @@ def _value(v):
         return str(v)  # exact; SQLite would round it through a float
     if isinstance(v, datetime | date | time):
         return v.isoformat()
+    if isinstance(v, timedelta):
+        return duration_text(v)
     return v
 
 

@@ -9,28 +9,62 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import pyarrow as pa
 
+from app.etl.errors import RunError
+
 BATCH_ROWS = 65_536
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReadRequest:
     table: str
     schema: str | None = None
     cursor: str | None = None  # incremental: read rows whose cursor >= `since`
     since: Any = None
     batch_rows: int = BATCH_ROWS
+    exclude: frozenset[str] = field(default_factory=frozenset)  # columns left out
+    # Set when a table is read again after the fast path refused it (see ReadAgain).
+    safe: bool = False
+    block_bytes: int | None = None  # PostgreSQL: the CSV block that holds the widest row
+
+
+class ReadAgain(RunError):
+    """The reader cannot go on with this request but can with `request` (a safer or roomier
+    way). The runner throws away what was loaded of the table and reads it again."""
+
+    def __init__(self, note: str, request: ReadRequest) -> None:
+        super().__init__(note)
+        self.note, self.request = note, request
 
 
 class Reader(Protocol):
     schema: pa.Schema  # known once opened
+    notes: list[str]  # what the run log should say about how the table was read
 
     def batches(self) -> Iterator[pa.RecordBatch]: ...
     def close(self) -> None: ...
+
+
+def check_columns(request: ReadRequest, names: list[str], where: str) -> list[str]:
+    """The columns to read (all but the excluded ones); RunError if the request names a
+    column the table lacks."""
+    missing = sorted(request.exclude - set(names))
+    if missing:
+        raise RunError(f"Column(s) {', '.join(missing)} to leave out are not in {where} "
+                       f"(columns: {', '.join(names)}).")
+    if request.cursor and request.cursor not in names:
+        raise RunError(f"Cursor column {request.cursor!r} is not in {where} "
+                       f"(columns: {', '.join(names)}).")
+    if request.cursor in request.exclude:
+        raise RunError(f"The cursor column {request.cursor!r} of {where} cannot be left out.")
+    kept = [n for n in names if n not in request.exclude]
+    if not kept:
+        raise RunError(f"Every column of {where} is left out; nothing would be read.")
+    return kept
 
 
 def open_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest,
@@ -49,9 +83,9 @@ def open_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest
 
         return BigQueryReader(params, request, cancel)
     if type_key in ("mysql", "mariadb"):
-        from app.etl.readers.mysql import MySqlFastReader
+        from app.etl.readers.mysql import MySqlReader
 
-        return MySqlFastReader(type_key, params, secrets, request, cancel)
+        return MySqlReader(params, secrets, request, cancel)
     if type_key in ("csv", "json", "parquet", "avro", "excel", "text"):
         from app.etl.readers.files import open_file_reader
 

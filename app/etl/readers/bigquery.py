@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest
+from app.etl.readers import ReadRequest, check_columns
 
 
 class BigQueryReader:
@@ -20,6 +20,7 @@ class BigQueryReader:
         from app.connectors.bigquery import make_client
 
         self.request, self.cancel = request, cancel
+        self.notes: list[str] = []
         dataset = request.schema or params["dataset"]
         self.ref = f"{params['project']}.{dataset}.{request.table}"
         try:
@@ -31,10 +32,9 @@ class BigQueryReader:
             raise RunError(f"Table {self.ref} does not exist (any more).") from exc
         except exceptions.GoogleAPICallError as exc:
             raise RunError(f"BigQuery refused: {exc.message}") from exc
-        names = [f.name for f in self.table.schema]
-        if request.cursor and request.cursor not in names:
-            raise RunError(f"Cursor column {request.cursor!r} is not in table {self.ref}.")
-        self.schema = _arrow_schema(self.table.schema)
+        kept = check_columns(request, [f.name for f in self.table.schema], f"table {self.ref}")
+        self.fields = [f for f in self.table.schema if f.name in kept]
+        self.schema = _arrow_schema(self.fields)
 
     def _rows(self):
         from google.cloud import bigquery
@@ -43,10 +43,12 @@ class BigQueryReader:
             field = next(f for f in self.table.schema if f.name == self.request.cursor)
             config = bigquery.QueryJobConfig(query_parameters=[
                 bigquery.ScalarQueryParameter("since", field.field_type, self.request.since)])
-            sql = f"SELECT * FROM `{self.ref}` WHERE `{self.request.cursor}` >= @since"
+            columns = ", ".join(f"`{f.name}`" for f in self.fields)
+            sql = f"SELECT {columns} FROM `{self.ref}` WHERE `{self.request.cursor}` >= @since"
             return self.client.query(sql, job_config=config).result(
                 page_size=self.request.batch_rows)
-        return self.client.list_rows(self.table, page_size=self.request.batch_rows)
+        return self.client.list_rows(self.table, selected_fields=self.fields,
+                                     page_size=self.request.batch_rows)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         from google.api_core import exceptions

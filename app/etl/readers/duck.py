@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest
+from app.etl.readers import ReadRequest, check_columns
 from app.etl.types import quote
 
 
@@ -17,6 +17,7 @@ class DuckDbReader:
         import duckdb
 
         self.request, self.cancel = request, cancel
+        self.notes: list[str] = []
         try:
             self.conn = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:
@@ -30,13 +31,17 @@ class DuckDbReader:
             self.close()
             raise RunError(f"Table {schema}.{request.table} does not exist (any more) in {path}.")
         empty = self.conn.sql(f"select * from {self.relation} limit 0")
-        self.schema = empty.to_arrow_table().schema
-        if request.cursor and request.cursor not in self.schema.names:
+        try:
+            kept = check_columns(request, empty.columns, f"table {schema}.{request.table}")
+        except RunError:
             self.close()
-            raise RunError(f"Cursor column {request.cursor!r} is not in table {request.table}.")
+            raise
+        self.select = ", ".join(quote(name, "duckdb") for name in kept)
+        self.schema = self.conn.sql(f"select {self.select} from {self.relation} limit 0") \
+            .to_arrow_table().schema
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        query, args = f"select * from {self.relation}", []
+        query, args = f"select {self.select} from {self.relation}", []
         if self.request.cursor and self.request.since is not None:
             query += f" where {quote(self.request.cursor, 'duckdb')} >= ?"
             args = [self.request.since]

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from app.connectors.files import EXTENSIONS
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest
+from app.etl.readers import ReadRequest, check_columns
 
 
 def locate(type_key: str, params: dict, table: str) -> tuple[Path, str | None]:
@@ -43,10 +43,10 @@ class FileReader:
 
     def __init__(self, schema: pa.Schema, source: Iterator[pa.RecordBatch],
                  request: ReadRequest, cancel: threading.Event) -> None:
-        self.schema, self._source, self.request, self.cancel = schema, source, request, cancel
-        if request.cursor and request.cursor not in schema.names:
-            raise RunError(f"Cursor column {request.cursor!r} is not in {request.table} "
-                           f"(columns: {', '.join(schema.names)}).")
+        self._source, self.request, self.cancel = source, request, cancel
+        self.notes: list[str] = []
+        self.kept = check_columns(request, schema.names, request.table)
+        self.schema = pa.schema([schema.field(name) for name in self.kept])
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         for batch in self._source:
@@ -56,6 +56,8 @@ class FileReader:
                 column = batch.column(self.request.cursor)
                 since = pa.scalar(self.request.since).cast(column.type)
                 batch = batch.filter(pc.greater_equal(column, since))
+            if self.request.exclude:
+                batch = batch.select(self.kept)
             yield batch.cast(self.schema) if batch.schema != self.schema else batch
 
     def close(self) -> None:

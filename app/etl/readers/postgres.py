@@ -11,21 +11,63 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest
+from app.etl.readers import ReadAgain, ReadRequest, check_columns
 
+# Each column with its type; a domain is followed down to its base type (and typmod),
+# so a domain over integer reads as an integer. Types created after initdb (OID 16384 and
+# up: enums, extension types, composites) are told apart from the built-in ones.
 _COLUMNS = """
-select a.attname, format_type(a.atttypid, a.atttypmod)
-from pg_attribute a
-join pg_class c on c.oid = a.attrelid
-join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped
-order by a.attnum
+with recursive cols as (
+    select a.attnum, a.attname, a.atttypid as typid, a.atttypmod as typmod
+    from pg_attribute a
+    join pg_class c on c.oid = a.attrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = %s and c.relname = %s and a.attnum > 0 and not a.attisdropped
+), base as (
+    select attnum, attname, typid, typmod from cols
+    union all
+    select b.attnum, b.attname, t.typbasetype, t.typtypmod
+    from base b join pg_type t on t.oid = b.typid
+    where t.typtype = 'd'
+)
+select b.attname, format_type(b.typid, b.typmod), t.typtype, tn.nspname, t.typname,
+       b.typid >= 16384 or (t.typelem <> 0 and t.typelem >= 16384),
+       coalesce(array(select e.enumlabel::text from pg_enum e where e.enumtypid = b.typid
+                      order by e.enumsortorder), '{}')
+from base b
+join pg_type t on t.oid = b.typid
+join pg_namespace tn on tn.oid = t.typnamespace
+where t.typtype <> 'd'
+order by b.attnum
 """
+
+_PRIMARY_KEY = """
+select a.attname from pg_index i
+join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+where i.indrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass and i.indisprimary
+order by array_position(i.indkey, a.attnum)
+"""
+
+# The largest CSV block Arrow is given: a row longer than this fails the table.
+MAX_BLOCK_BYTES = 1 << 30
+BLOCK_BYTES = 1 << 20
+
+
+@dataclass
+class PgColumn:
+    name: str
+    type: str  # format_type of the base type: "integer", "public.mood", "hstore", "text[]"
+    kind: str  # pg_type.typtype: b(ase), e(num), c(omposite), r(ange), m(ultirange), p
+    type_schema: str
+    type_name: str
+    user_defined: bool  # created after initdb (an enum, an extension's type), or an array
+    labels: list[str]  # an enum's labels, in order
 
 
 def connect(params: dict, secrets: dict, timeout: int = 10):
@@ -50,8 +92,13 @@ class PostgresCopyReader:
         from psycopg2 import sql
 
         self.request, self.cancel = request, cancel
+        self.params, self.secrets = params, secrets
+        self.notes: list[str] = []
+        self.primary_key: list[str] = []
         self.conn = connect(params, secrets)
         schema = request.schema or "public"
+        self.relation = sql.SQL("{}.{}").format(sql.Identifier(schema),
+                                                 sql.Identifier(request.table))
         with self.conn.cursor() as cur:
             # One snapshot for the whole read; text forms that Arrow parses exactly.
             cur.execute("set transaction isolation level repeatable read, read only")
@@ -59,30 +106,43 @@ class PostgresCopyReader:
                         "set local bytea_output = 'hex'; set local extra_float_digits = 3; "
                         "set local intervalstyle = 'iso_8601'")
             cur.execute(_COLUMNS, (schema, request.table))
-            columns = cur.fetchall()
-        if not columns:
+            found = [PgColumn(*row) for row in cur.fetchall()]
+            if found:
+                cur.execute(_PRIMARY_KEY, (schema, request.table))
+                self.primary_key = [r[0] for r in cur.fetchall()]
+        if not found:
             self.close()
             raise RunError(f"Table {schema}.{request.table} does not exist (any more) "
                            f"on {params['host']}/{params['database']}.")
-        names = [name for name, _ in columns]
-        if request.cursor and request.cursor not in names:
+        try:
+            kept = check_columns(request, [c.name for c in found],
+                                 f"table {schema}.{request.table}")
+        except RunError:
             self.close()
-            raise RunError(f"Cursor column {request.cursor!r} is not in table "
-                           f"{schema}.{request.table} (columns: {', '.join(names)}).")
-        self.schema = pa.schema([(name, types.from_postgres(t)) for name, t in columns])
-        self.pg_types = dict(columns)  # exact declared types, for a PostgreSQL destination
-        query = sql.SQL("select {} from {}.{}").format(
-            sql.SQL(", ").join(sql.Identifier(n) for n in names),
-            sql.Identifier(schema), sql.Identifier(request.table))
-        if request.cursor and request.since is not None:
-            query = sql.SQL("{} where {} >= {}").format(
-                query, sql.Identifier(request.cursor), sql.Literal(request.since))
-        self.copy = sql.SQL("copy ({}) to stdout with (format csv)").format(query) \
-            .as_string(self.conn)
-        self.copy_binary = sql.SQL("copy ({}) to stdout with (format binary)").format(query) \
-            .as_string(self.conn)
+            raise
+        self.columns = [c for c in found if c.name in kept]
+        self.where = f"{schema}.{request.table}"
+        self.schema = pa.schema([(c.name, types.from_postgres(c.type)) for c in self.columns])
+        self.copy = self.copy_sql("csv")
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+
+    def copy_sql(self, form: str, as_text: frozenset[str] = frozenset()) -> str:
+        """COPY of the rows read, in `form` (csv or binary); `as_text` columns are cast to
+        text (for a destination that lacks their type)."""
+        from psycopg2 import sql
+
+        def column(c: PgColumn):
+            name = sql.Identifier(c.name)
+            return sql.SQL("{}::text").format(name) if c.name in as_text else name
+
+        query = sql.SQL("select {} from {}").format(
+            sql.SQL(", ").join(column(c) for c in self.columns), self.relation)
+        if self.request.cursor and self.request.since is not None:
+            query = sql.SQL("{} where {} >= {}").format(
+                query, sql.Identifier(self.request.cursor), sql.Literal(self.request.since))
+        return sql.SQL("copy ({}) to stdout with (format {})").format(query, sql.SQL(form)) \
+            .as_string(self.conn)
 
     def _pump(self, fd: int) -> None:
         try:
@@ -93,10 +153,10 @@ class PostgresCopyReader:
         except BaseException as exc:  # noqa: BLE001 - re-raised in batches()
             self._error = exc
 
-    def copy_binary_to(self, sink) -> None:
+    def copy_binary_to(self, sink, as_text: frozenset[str] = frozenset()) -> None:
         """Stream the rows in PostgreSQL's binary COPY format into `sink` (a file object)."""
         with self.conn.cursor() as cur:
-            cur.copy_expert(self.copy_binary, sink, size=1 << 20)
+            cur.copy_expert(self.copy_sql("binary", as_text), sink, size=1 << 20)
 
     def _convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """bytea arrives as hex text (\\x...); everything else is parsed to its type."""
@@ -123,9 +183,14 @@ class PostgresCopyReader:
                 reader = csv.open_csv(
                     source,
                     # One parsing thread: on two cores the other belongs to the writer and
-                    # the servers; measured faster, and memory stays lower.
-                    read_options=csv.ReadOptions(column_names=self.schema.names,
-                                                 use_threads=False, block_size=1 << 20),
+                    # the servers; measured faster, and memory stays lower. A row must fit
+                    # in one block: see _roomier().
+                    read_options=csv.ReadOptions(
+                        column_names=self.schema.names, use_threads=False,
+                        block_size=self.request.block_bytes or BLOCK_BYTES),
+                    # Text values may hold line breaks: without this a quoted line break
+                    # at a block's end puts the parser out of step.
+                    parse_options=csv.ParseOptions(newlines_in_values=True),
                     convert_options=csv.ConvertOptions(
                         column_types=text_types, true_values=["t"], false_values=["f"],
                         # Only an unquoted empty field is NULL in COPY's CSV; "NaN" and
@@ -144,6 +209,8 @@ class PostgresCopyReader:
                 raise self._failure() from self._error
             if "Empty CSV file" in str(exc):
                 return  # a table without rows
+            if "straddling" in str(exc):
+                raise self._roomier() from exc
             raise RunError(f"Could not read the COPY output: {exc}") from exc
         except GeneratorExit:
             with contextlib.suppress(Exception):  # the connection may be closed already
@@ -152,6 +219,27 @@ class PostgresCopyReader:
         self._thread.join()
         if self._error is not None:
             raise self._failure() from self._error
+
+    def _roomier(self) -> ReadAgain:
+        """A row is wider than the CSV block: measure the widest row (its text form, which
+        escapes at least as much as CSV) and read again with a block that holds it."""
+        from psycopg2 import sql
+
+        conn = connect(self.params, self.secrets)  # the abandoned COPY holds ours
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("select max(octet_length(t::text)) from {} t")
+                            .format(self.relation))
+                widest = cur.fetchone()[0] or 0
+        finally:
+            conn.close()
+        block = -(-(2 * widest + BLOCK_BYTES) // BLOCK_BYTES) * BLOCK_BYTES
+        if block > MAX_BLOCK_BYTES or block <= (self.request.block_bytes or BLOCK_BYTES):
+            raise RunError(f"A row of {self.where} is {widest / 1e6:,.0f} MB as text, more "
+                           f"than Sluice reads in one piece ({MAX_BLOCK_BYTES >> 20} MB).")
+        return ReadAgain(f"{self.where}: a row of {widest / 1e6:,.1f} MB did not fit the "
+                         f"read buffer; read again with {block >> 20} MB blocks.",
+                         replace(self.request, block_bytes=block))
 
     def _failure(self) -> RunError:
         if self.cancel.is_set():

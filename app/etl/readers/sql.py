@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -11,7 +13,7 @@ import pyarrow as pa
 
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest
+from app.etl.readers import ReadRequest, check_columns
 
 
 def engine_url(type_key: str, params: dict, secrets: dict):
@@ -56,32 +58,45 @@ class SqlReader:
         from sqlalchemy.pool import NullPool
 
         self.request, self.cancel = request, cancel
+        self.notes: list[str] = []
         self.engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
         try:
             self.conn = self.engine.connect()
         except exc.DBAPIError as error:
             raise RunError(f"Cannot connect to the source: {str(error.orig).strip()}") \
                 from error
+        where = f"{request.schema}.{request.table}" if request.schema else request.table
         try:
-            self.table = Table(request.table, MetaData(), schema=request.schema,
-                               autoload_with=self.conn)
+            # Only this table (resolve_fks=False: not the tables its foreign keys name); a
+            # type SQLAlchemy does not know is read as text and said once, in the log.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                self.table = Table(request.table, MetaData(), schema=request.schema,
+                                   autoload_with=self.conn, resolve_fks=False)
         except exc.NoSuchTableError as error:
             self.close()
-            where = f"{request.schema}.{request.table}" if request.schema else request.table
             raise RunError(f"Table {where} does not exist (any more) in the source.") \
                 from error
-        names = [c.name for c in self.table.columns]
-        if request.cursor and request.cursor not in names:
+        for warning in caught:
+            unknown = re.search(r"Did not recognize type '(.+?)' of column '(.+?)'",
+                                str(warning.message))
+            if unknown and unknown.group(2) not in request.exclude:
+                self.notes.append(f"{where}: column {unknown.group(2)} has a type Sluice "
+                                  f"does not know ({unknown.group(1)}); read as text.")
+        try:
+            kept = check_columns(request, [c.name for c in self.table.columns],
+                                 f"table {where}")
+        except RunError:
             self.close()
-            raise RunError(f"Cursor column {request.cursor!r} is not in table "
-                           f"{request.table} (columns: {', '.join(names)}).")
+            raise
+        self.columns = [self.table.c[name] for name in kept]
         self.schema = pa.schema([(c.name, types.from_sqlalchemy(c.type))
-                                 for c in self.table.columns])
+                                 for c in self.columns])
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         from sqlalchemy import select
 
-        query = select(self.table)
+        query = select(*self.columns)
         if self.request.cursor and self.request.since is not None:
             query = query.where(self.table.c[self.request.cursor] >= self.request.since)
         result = self.conn.execution_options(
