@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QScrollArea,
     QTableWidget,
+    QToolButton,
     QVBoxLayout,
     QWizardPage,
 )
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from app.services.connections import ConnectionService
     from app.services.jobs import JobDraft, JobService, JobView
 
-COLUMNS = ("Source table", "Destination table", "Mode", "Cursor", "Primary key")
+COLUMNS = ("Source table", "Schema", "Destination table", "Mode", "Cursor", "Primary key",
+           "Columns")
+SOURCE, DEST_SCHEMA, DEST_TABLE, MODE, CURSOR, KEY, PICK = range(len(COLUMNS))
 MODE_TIPS = {
     "replace": "Rebuild the destination table from the whole source table on every run.",
     "append": "Add every source row on every run (repeats accumulate).",
@@ -71,6 +74,11 @@ class SettingsPage(QWizardPage):
         self.saving: Task | None = None
         self.saved: JobView | None = None
         self.source_id: str | None = None
+        # Tables whose destination is the user's choice (typed here, or the edited job's):
+        # the naming rule fills in only the others.
+        self.kept: set[tuple[str | None, str]] = set() if editing is None else {
+            (t.schema, t.table) for t in editing.tables}
+        self.collision: str | None = None
 
         self.destination = QComboBox()
         self.destination.setObjectName("destination")
@@ -87,9 +95,14 @@ class SettingsPage(QWizardPage):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(2, 128)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        for column in (SOURCE, DEST_TABLE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((DEST_SCHEMA, 78), (MODE, 112), (CURSOR, 104), (KEY, 92),
+                              (PICK, 64)):
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeaderItem(DEST_SCHEMA).setToolTip(
+            "The destination schema (in a folder: the start of the file name)")
         self.table.setMinimumHeight(118)
 
         self.schedule = ScheduleEditor()
@@ -137,6 +150,12 @@ class SettingsPage(QWizardPage):
         wizard = self.wizard()
         source = wizard.source_page.source()
         if source.id != self.source_id:
+            # Another source: what was chosen for the last one's tables does not apply.
+            if self.task is not None:
+                self.task.cancel.set()
+                self.task = None
+            if self.source_id is not None:
+                self.specs, self.kept = [], set()
             self.shapes = {}
             self.source_id = source.id
         self.source = source
@@ -157,6 +176,7 @@ class SettingsPage(QWizardPage):
         self.rows = wizard.tables_page.chosen()
         self.specs = [self._spec_for(schema, table) for schema, table in self.rows]
         self._fill_modes()
+        self._place()
         self._build_rows()
         missing = [pair for pair in self.rows if _name(*pair) not in self.shapes]
         if missing:
@@ -170,6 +190,36 @@ class SettingsPage(QWizardPage):
             if spec.table == table and (spec.schema is None or spec.schema == schema):
                 return spec
         return TableSpec(table=table, schema=schema)
+
+    def _place(self) -> None:
+        """Fill in where each table lands by the naming rule (the service's), except the
+        tables whose destination the user chose; note any two that would collide."""
+        from app.etl.runner import TableSpec
+
+        fresh = [spec if (spec.schema, spec.table) in self.kept else
+                 TableSpec.from_json({**spec.to_json(), "dest_schema": None,
+                                      "dest_table": None})
+                 for spec in self.specs]
+        placed, self.collision = self.jobs.placed(
+            self.source_id, self.destination.currentData() or self.local, fresh,
+            frozenset(self.kept))
+        for spec, where in zip(self.specs, placed, strict=True):
+            spec.dest_schema, spec.dest_table = where.dest_schema, where.dest_table
+
+    def _dest_kind(self) -> tuple[str | None, dict]:
+        """The destination's type (None: the local warehouse) and parameters."""
+        dest_id = self.destination.currentData()
+        if dest_id in (None, self.local):
+            return None, {}
+        view = self.connections.get(dest_id)
+        return view.type_key, view.params
+
+    def _dest_facts(self) -> tuple[str | None, bool]:
+        """The destination's default schema, and whether it has schemas at all."""
+        from app.etl import naming
+
+        kind, params = self._dest_kind()
+        return naming.destination_default_schema(kind, params), kind != "sqlite"
 
     def _allowed_modes(self) -> tuple[str, ...]:
         from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES
@@ -192,15 +242,25 @@ class SettingsPage(QWizardPage):
 
     def _build_rows(self) -> None:
         allowed = self._allowed_modes()
+        default_schema, has_schemas = self._dest_facts()
         self.table.setRowCount(len(self.specs))
         for row, spec in enumerate(self.specs):
             name = QLabel(spec.source_name if spec.schema else _name(*self.rows[row]))
             name.setContentsMargins(6, 0, 6, 0)
-            self.table.setCellWidget(row, 0, name)
+            name.setToolTip(name.text())
+            self.table.setCellWidget(row, SOURCE, name)
+            schema = QLineEdit(spec.dest_schema or "")
+            schema.setObjectName(f"destSchema:{spec.table}")
+            schema.setFrame(False)
+            schema.setPlaceholderText(default_schema or ("—" if not has_schemas else ""))
+            schema.setEnabled(has_schemas)
+            schema.textEdited.connect(lambda text, s=spec: self._dest_schema(s, text))
+            self.table.setCellWidget(row, DEST_SCHEMA, schema)
             dest = QLineEdit(spec.dest_table or spec.table)
+            dest.setObjectName(f"destTable:{spec.table}")
             dest.setFrame(False)
             dest.textEdited.connect(lambda text, s=spec: self._dest_table(s, text))
-            self.table.setCellWidget(row, 1, dest)
+            self.table.setCellWidget(row, DEST_TABLE, dest)
             mode = QComboBox()
             mode.setObjectName(f"mode:{spec.table}")
             for key in allowed:
@@ -208,25 +268,33 @@ class SettingsPage(QWizardPage):
                 mode.setItemData(mode.count() - 1, MODE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
             mode.setCurrentText(spec.mode)
             mode.currentTextChanged.connect(lambda text, r=row: self._mode(r, text))
-            self.table.setCellWidget(row, 2, mode)
+            self.table.setCellWidget(row, MODE, mode)
             cursor = QComboBox()
             cursor.setObjectName(f"cursor:{spec.table}")
             cursor.setEditable(True)
             cursor.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             cursor.lineEdit().setPlaceholderText("column")
             cursor.currentTextChanged.connect(lambda text, s=spec: self._cursor(s, text))
-            self.table.setCellWidget(row, 3, cursor)
+            self.table.setCellWidget(row, CURSOR, cursor)
             key = QLineEdit(", ".join(spec.primary_key))
             key.setObjectName(f"key:{spec.table}")
             key.setFrame(False)
             key.setPlaceholderText("col, col")
             key.textEdited.connect(lambda text, s=spec: self._key(s, text))
-            self.table.setCellWidget(row, 4, key)
+            self.table.setCellWidget(row, KEY, key)
+            pick = QToolButton()
+            pick.setObjectName(f"columns:{spec.table}")
+            pick.setAutoRaise(True)
+            pick.clicked.connect(lambda _=False, r=row: self.pick_columns(r))
+            self.table.setCellWidget(row, PICK, pick)
             self._fill_columns(row)
 
     def _widgets(self, row: int) -> tuple[QComboBox, QComboBox, QLineEdit]:
-        return self.table.cellWidget(row, 2), self.table.cellWidget(row, 3), \
-            self.table.cellWidget(row, 4)
+        return self.table.cellWidget(row, MODE), self.table.cellWidget(row, CURSOR), \
+            self.table.cellWidget(row, KEY)
+
+    def _pick_button(self, row: int) -> QToolButton:
+        return self.table.cellWidget(row, PICK)
 
     def _fill_columns(self, row: int) -> None:
         """Cursor suggestions first, then the other columns; the key from the source."""
@@ -259,6 +327,35 @@ class SettingsPage(QWizardPage):
         cursor.setEnabled(spec.mode == "incremental")
         key.setEnabled(spec.mode in ("incremental", "merge"))
         key.setPlaceholderText("required for merge" if spec.mode == "merge" else "optional")
+        pick = self._pick_button(row)
+        pick.setEnabled(shape is not None)
+        total = len(shape.columns) if shape is not None else 0
+        left_out = len(spec.exclude_columns)
+        pick.setText("All" if not left_out else f"{total - left_out} of {total}")
+        pick.setToolTip("Choose the columns to copy" if not left_out else
+                        "Left out: " + ", ".join(spec.exclude_columns))
+
+    def pick_columns(self, row: int) -> None:
+        """Open the column list of a row's table; unticked columns are left out."""
+        from ui.column_picker import ColumnPicker
+
+        spec, shape = self.specs[row], self.shapes.get(_name(*self.rows[row]))
+        if shape is None:
+            return
+        locked = {}
+        if spec.mode == "incremental" and spec.cursor:
+            locked[spec.cursor] = "The cursor column is always copied."
+        if spec.mode in ("incremental", "merge"):
+            locked.update(dict.fromkeys(spec.primary_key, "Key columns are always copied."))
+        self.picker = ColumnPicker(spec.source_name, [(c.name, c.type) for c in shape.columns],
+                                   spec.exclude_columns, locked, self)
+        self.picker.accepted.connect(lambda r=row: self._columns_picked(r))
+        self.picker.open()
+
+    def _columns_picked(self, row: int) -> None:
+        self.specs[row].exclude_columns = self.picker.left_out()
+        self._fill_columns(row)
+        self._refresh()
 
     def _describe(self, pairs: list[tuple[str | None, str]]) -> None:
         if self.task is not None:
@@ -286,6 +383,7 @@ class SettingsPage(QWizardPage):
 
     def _destination_changed(self) -> None:
         self._fill_modes()
+        self._place()
         self._build_rows()
         self._refresh()
 
@@ -309,8 +407,19 @@ class SettingsPage(QWizardPage):
         spec.primary_key = [k.strip() for k in text.split(",") if k.strip()]
         self._refresh()
 
+    def _dest_schema(self, spec: TableSpec, text: str) -> None:
+        spec.dest_schema = text.strip() or None
+        self._placed_by_user(spec)
+
     def _dest_table(self, spec: TableSpec, text: str) -> None:
-        spec.dest_table = text.strip() if text.strip() and text.strip() != spec.table else None
+        spec.dest_table = text.strip() or None
+        self._placed_by_user(spec)
+
+    def _placed_by_user(self, spec: TableSpec) -> None:
+        # Said in full, so that the naming rule never fills in over the user's choice.
+        spec.dest_table = spec.dest_table or spec.table
+        self.kept.add((spec.schema, spec.table))
+        self._place()
         self._refresh()
 
     # --- state ---------------------------------------------------------------------------
@@ -341,6 +450,12 @@ class SettingsPage(QWizardPage):
             missing = [c for c in used if c not in names]
             if missing:
                 found.append(f"{spec.source_name} has no column {', '.join(missing)}.")
+            needed = [c for c in used if c in spec.exclude_columns]
+            if needed:
+                found.append(f"{spec.source_name}: {', '.join(needed)} cannot be left out "
+                             "(the cursor and key are always copied).")
+        if self.collision:
+            found.append(self.collision)
         problem = self.schedule.error()
         if problem:
             found.append(f"Schedule: {problem}")
@@ -357,8 +472,11 @@ class SettingsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _review(self) -> str:
+        from app.etl import naming
+
         draft = self.draft()
         dest = self.dest_names.get(self.destination.currentData(), "")
+        kind = self._dest_kind()
         count = len(draft.tables)
         lines = [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
                  f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "
@@ -369,8 +487,10 @@ class SettingsPage(QWizardPage):
                 how += f" on {spec.cursor or '?'}"
             if spec.primary_key and spec.mode in ("incremental", "merge"):
                 how += f", key {', '.join(spec.primary_key)}"
+            if spec.exclude_columns:
+                how += f", leaving out {', '.join(spec.exclude_columns)}"
             lines.append(f"&nbsp;• {escape(spec.source_name)} → "
-                         f"{escape(spec.destination_name)}: {escape(how)}")
+                         f"{escape(naming.landing(spec, *kind))}: {escape(how)}")
         schedule = draft.schedule
         words = schedule.describe()
         if not self.schedule.error() and schedule.kind != "manual":

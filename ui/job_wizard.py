@@ -437,7 +437,9 @@ class JobWizard(QWizard):
         self.setWindowTitle(f"Edit ETL job “{editing.name}”" if editing else "New ETL job")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
-        self.setOption(QWizard.WizardOption.IndependentPages, True)
+        # Not IndependentPages: each step is built again from the steps before it whenever
+        # it is entered (keeping what still applies), so a source or tables changed after
+        # Back always reach the later steps.
         self.setButtonText(QWizard.WizardButton.FinishButton,
                            "Save changes" if editing else "Create ETL job")
         finish = self.button(QWizard.WizardButton.FinishButton)

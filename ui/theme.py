@@ -56,7 +56,11 @@ def apply(app: QApplication, theme: str = "system") -> None:
     palette_values = DARK if _is_dark(theme) else LIGHT
     _current.clear()
     _current.update(palette_values)
-    app.setStyle("Fusion")
+    if not app.property("sluiceStyled"):
+        # Once: setting a style again re-polishes every live widget, and with the job
+        # wizard's cell widgets open that crashed Qt (PySide6 6.11.3, offscreen).
+        app.setStyle("Fusion")
+        app.setProperty("sluiceStyled", True)
     palette = QPalette()
     for role, key in ((QPalette.ColorRole.Window, "window"), (QPalette.ColorRole.Base, "input"),
                       (QPalette.ColorRole.Text, "text"), (QPalette.ColorRole.WindowText, "text"),

@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     jadd.add_argument("--cursor", metavar="COLUMN")
     jadd.add_argument("--primary-key", metavar="COL[,COL]")
     jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
+    jadd.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
+                      help="leave a column out (repeatable)")
     when = jadd.add_mutually_exclusive_group()
     when.add_argument("--manual", action="store_true", help="run only when asked (default)")
     when.add_argument("--every", metavar="N{m|h}", help="run every N minutes or hours, e.g. 15m")
@@ -99,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="for every table of the job")
     jedit.add_argument("--cursor", metavar="COLUMN")
     jedit.add_argument("--primary-key", metavar="COL[,COL]")
+    jedit.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
+                       help="leave a column out (repeatable)")
+    jedit.add_argument("--include-column", metavar="TABLE.COLUMN", action="append",
+                       default=[], help="copy a column left out before (repeatable)")
     when = jedit.add_mutually_exclusive_group()
     when.add_argument("--manual", action="store_true", help="run only when asked")
     when.add_argument("--every", metavar="N{m|h}")

@@ -190,6 +190,7 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
     tables = [TableSpec(table=t, mode=args.mode, cursor=args.cursor, primary_key=keys,
                         dest_schema=args.dest_schema, dest_table=args.dest_table,
                         lookback=args.lookback) for t in args.table]
+    _columns(tables, args.exclude_column, leave_out=True)
     job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination,
                                           _schedule(args)))
     names = ", ".join(t.source_name for t in job.tables)
@@ -213,6 +214,8 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
         spec.mode = args.mode or spec.mode
         spec.cursor = args.cursor or spec.cursor
         spec.primary_key = keys or spec.primary_key
+    _columns(draft.tables, args.exclude_column, leave_out=True)
+    _columns(draft.tables, args.include_column, leave_out=False)
     draft.schedule = _schedule(args, job.schedule)
     changes = service.changes(job.id, draft)
     for line in changes or ["Nothing changes."]:
@@ -220,6 +223,21 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     if not args.dry_run and changes:
         service.update(job.id, draft)
     return 0
+
+
+def _columns(tables: list, names: list[str], leave_out: bool) -> None:
+    """Apply --exclude-column / --include-column TABLE.COLUMN (the last dot splits)."""
+    for name in names:
+        table, _, column = name.rpartition(".")
+        if not table or not column:
+            raise UserError(f"{name!r}: give the column as TABLE.COLUMN.")
+        spec = next((t for t in tables if table in (t.table, t.source_name)), None)
+        if spec is None:
+            raise UserError(f"{name!r}: the job has no table {table!r}.")
+        if leave_out and column not in spec.exclude_columns:
+            spec.exclude_columns.append(column)
+        elif not leave_out and column in spec.exclude_columns:
+            spec.exclude_columns.remove(column)
 
 
 def _schedule(args: argparse.Namespace, current=None):
@@ -263,10 +281,10 @@ def job_show(ctx: AppContext, args: argparse.Namespace) -> int:
     next_run = job.next_run()
     print(f"  {job.schedule.describe()}" + (f", next run {next_run.isoformat()}"
                                            if next_run else ""))
-    for t in job.tables:
+    for t, dest in zip(job.tables, JobService(ctx).landings(job), strict=True):
         extra = "".join(f" {k}={v}" for k, v in (("cursor", t.cursor), ("key", ",".join(
-            t.primary_key)), ("lookback", t.lookback)) if v)
-        dest = f"{t.dest_schema + '.' if t.dest_schema else ''}{t.dest_table or t.table}"
+            t.primary_key)), ("lookback", t.lookback), ("leaves out", ",".join(
+                t.exclude_columns))) if v)
         print(f"  {t.source_name} -> {dest} [{t.mode}]{extra}")
     return 0
 

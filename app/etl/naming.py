@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # The schema a source's tables are in when nobody names one.
 SOURCE_DEFAULT_SCHEMA = {"postgresql": "public", "redshift": "public", "duckdb": "main",
-                         "sqlserver": "dbo", "synapse": "dbo"}
+                         "sqlite": "main", "sqlserver": "dbo", "synapse": "dbo"}
 # Destinations where a source schema stays a schema (None: the local warehouse).
 KEEPS_SCHEMAS = (None, "duckdb", "postgresql", "parquet", "csv", "json")
 # Destinations that tell `Orders` from `orders`.
@@ -38,6 +38,8 @@ FOLDERS = ("parquet", "csv", "json")
 def source_default_schema(source_type: str, params: dict) -> str | None:
     if source_type == "bigquery":
         return params.get("dataset")
+    if source_type in ("mysql", "mariadb"):
+        return params.get("database")  # a connection is to one database
     if source_type == "oracle":
         return (params.get("user") or "").upper() or None
     return SOURCE_DEFAULT_SCHEMA.get(source_type)

@@ -164,7 +164,7 @@ def _why(failure: list[BaseException], handle: RunHandle, refusal: BaseException
     # The server's words, and the column its COPY context names.
     text = str(refusal).strip().splitlines()[0] if refusal and str(refusal).strip() else ""
     context = getattr(getattr(refusal, "diag", None), "context", None) or ""
-    column = re.search(r"column (.+?):", context)
+    column = re.search(r"column (.+?)(?::|$)", context, re.MULTILINE)
     which = f", column {column.group(1)}" if column else ""
     return RunError(f"PostgreSQL refused the rows of {where}{which}: {text or 'no reason'}")
 

@@ -50,9 +50,30 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
                          "loads the table in full again.")
         elif spec.mode == "merge" and was.primary_key != spec.primary_key:
             lines.append(f"{name}: rows are now matched on {', '.join(spec.primary_key)}.")
+        if was is not None:
+            lines.extend(_columns_changed(name, was, spec))
+        if was is not None and (was.dest_schema, was.dest_table) != \
+                (spec.dest_schema, spec.dest_table):
+            lines.append(f"{name} now lands in {spec.destination_name}; "
+                         f"{was.destination_name} is kept as it is.")
     if draft.name.strip() != old.name:
         lines.append(f"Renamed from {old.name} to {draft.name.strip()}; saved cursors are "
                      "kept.")
     if draft.schedule != old.schedule:
         lines.append(f"Schedule: {old.schedule.describe()} → {draft.schedule.describe()}.")
     return lines
+
+
+def _columns_changed(name: str, was: TableSpec, spec: TableSpec) -> list[str]:
+    out = []
+    left_out = [c for c in spec.exclude_columns if c not in was.exclude_columns]
+    back = [c for c in was.exclude_columns if c not in spec.exclude_columns]
+    if left_out:
+        out.append(f"{name}: {', '.join(left_out)} left out from now on"
+                   + ("; the destination keeps the column, with no values for new rows."
+                      if spec.mode != "replace" else "."))
+    if back:
+        out.append(f"{name}: {', '.join(back)} copied again"
+                   + ("; rows loaded meanwhile have no value there."
+                      if spec.mode != "replace" else "."))
+    return out

@@ -377,6 +377,12 @@ class JobService:
         return tables, naming.collision(tables, dest.type_key if dest else None,
                                         dest.params if dest else {})
 
+    def landings(self, job: JobView) -> list[str]:
+        """Where each table of a job lands, as the user reads it ("main.orders")."""
+        dest = self.connections.get(job.destination_id) if job.destination_id else None
+        return [naming.landing(t, dest.type_key if dest else None, dest.params if dest else {})
+                for t in job.tables]
+
     def describe(self, source: str, tables: list[tuple[str | None, str]],
                  cancel: threading.Event | None = None) -> dict[str, TableShape]:
         """Columns, key and cursor candidates of source tables, keyed by schema.table."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 
+import pytest
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
@@ -38,6 +39,9 @@ def _paint_all(panel, image: QImage, times: int) -> None:
         painter.end()
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason=(
+    "None is immortal from Python 3.12 (PEP 683): its count drifts harmlessly as binary "
+    "extensions built for older Pythons add and drop references, so it tells nothing"))
 def test_painting_cards_does_not_drain_none(qtbot, make_window, ctx, tmp_path):
     db = tmp_path / "shop.db"
     with sqlite3.connect(db) as conn:

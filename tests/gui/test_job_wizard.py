@@ -168,7 +168,7 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     assert preview.count("06:00") == 6  # the words and five run times
     review = settings.review.text()
     assert "<b>Orders nightly</b> copies 1 table from <b>Sales</b> (PostgreSQL)" in review
-    assert "public.orders → orders: incremental on updated_at, key id" in review
+    assert "public.orders → main.orders: incremental on updated_at, key id" in review
     assert wizard.button(FINISH).text() == "Create ETL job"
     qtbot.mouseClick(wizard.button(FINISH), LEFT)
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 1, timeout=20_000)
@@ -372,3 +372,166 @@ def test_a_table_that_vanished_before_create_is_named_and_nothing_is_saved(
     assert settings.status.text() == "Table 'public.customers' is not in the source."
     assert wizard.isVisible() and wizard.button(FINISH).isEnabled()
     assert JobService(ctx).list() == [] and window.job_model.rowCount() == 0
+
+
+def _back(qtbot, wizard) -> None:
+    button = wizard.button(BACK)
+    assert button.isEnabled()
+    qtbot.mouseClick(button, LEFT)
+
+
+def _listed(wizard) -> set[str]:
+    page = wizard.tables_page
+    return {page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())}
+
+
+def _rows_at_step_3(wizard) -> list[tuple[str, str, str]]:
+    """What step 3 shows per table: source, destination schema (or its placeholder) and
+    destination table."""
+    from ui.job_settings_page import DEST_SCHEMA, DEST_TABLE, SOURCE
+
+    table = wizard.settings_page.table
+    out = []
+    for row in range(table.rowCount()):
+        schema = table.cellWidget(row, DEST_SCHEMA)
+        out.append((table.cellWidget(row, SOURCE).text(),
+                    schema.text() or f"({schema.placeholderText()})",
+                    table.cellWidget(row, DEST_TABLE).text()))
+    return out
+
+
+def test_back_to_another_source_rebuilds_the_later_steps(qtbot, make_window, ctx, pg_db,
+                                                        tmp_path):
+    hr = tmp_path / "hr.db"
+    with sqlite3.connect(hr) as conn:
+        conn.execute("create table employees (id integer primary key, name text)")
+        conn.execute("insert into employees values (1, 'Ada')")
+    save_connection(ctx, "sqlite", "HR", {"path": str(hr)})
+    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    assert [r[0] for r in _rows_at_step_3(wizard)] == ["public.orders"]
+    _choose(qtbot, wizard.settings_page._widgets(0)[0], "merge")
+
+    _back(qtbot, wizard)
+    _back(qtbot, wizard)
+    _pick_source(qtbot, wizard, "HR")
+    assert wizard.source_page.name.text() == "HR ETL"
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    assert _listed(wizard) == {"employees"}  # HR's tables, none of Sales'
+    assert wizard.tables_page.count.text().startswith("0 of 1 table selected")
+    _tick(qtbot, wizard, "employees")
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    assert _rows_at_step_3(wizard) == [("main.employees", "(main)", "employees")]
+    assert wizard.settings_page._widgets(0)[0].currentText() == "replace"
+    assert "from <b>HR</b> (SQLite)" in wizard.settings_page.review.text()
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    job = JobService(ctx).get("HR ETL")
+    assert (job.source_name, [t.table for t in job.tables]) == ("HR", ["employees"])
+    assert JobService(ctx).run("HR ETL").rows_written == 1
+    assert warehouse_rows("select name from employees") == [("Ada",)]
+
+
+def test_edit_a_table_ticked_after_back_reaches_step_3_and_the_job(qtbot, make_window, ctx,
+                                                                   pg_db):
+    _sales(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    make_job(ctx, "Orders", "Sales", [TableSpec("orders", mode="append")])
+    window = make_window()
+    click_card_button(qtbot, window.jobs, "Orders", "edit")
+    wizard = window.job_wizard
+    qtbot.waitExposed(wizard)
+    _wait_columns(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    _back(qtbot, wizard)
+    _tick(qtbot, wizard, "customers")
+    assert wizard.tables_page.count.text() == "2 of 2 tables selected"
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    rows = _rows_at_step_3(wizard)
+    assert sorted(r[0] for r in rows) == ["public.customers", "public.orders"]
+    settings = wizard.settings_page
+    modes = {rows[i][0]: settings._widgets(i)[0].currentText() for i in range(len(rows))}
+    assert modes == {"public.orders": "append", "public.customers": "replace"}  # kept
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    assert sorted(t.table for t in JobService(ctx).get("Orders").tables) == ["customers",
+                                                                            "orders"]
+
+
+def test_step_3_shows_where_each_table_lands_and_refuses_a_collision(qtbot, make_window, ctx,
+                                                                     pg_db):
+    _sales(pg_db)
+    pg_exec(pg_db, "create schema archive",
+            "create table archive.orders (id int primary key, amount numeric(10,2))",
+            "insert into archive.orders values (1, 1.00)")
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = make_window()
+    wizard = _open(qtbot, window)
+    _pick_source(qtbot, wizard, "Sales")
+    _next(qtbot, wizard)
+    _wait_tables(qtbot, wizard)
+    qtbot.keyClicks(wizard.tables_page.filter, "orders")
+    qtbot.mouseClick(wizard.tables_page.select_shown, LEFT)
+    _next(qtbot, wizard)
+    _wait_columns(qtbot, wizard)
+    # Same name, two schemas: each keeps its own place.
+    assert sorted(_rows_at_step_3(wizard)) == [("archive.orders", "archive", "orders"),
+                                               ("public.orders", "(main)", "orders")]
+    assert wizard.button(FINISH).isEnabled()
+    review = wizard.settings_page.review.text()
+    assert "archive.orders → archive.orders" in review
+    assert "public.orders → main.orders" in review
+
+    # Typed into one place: the wizard names both and Create waits.
+    settings = wizard.settings_page
+    row = next(i for i, r in enumerate(_rows_at_step_3(wizard)) if r[0] == "archive.orders")
+    from ui.job_settings_page import DEST_SCHEMA
+
+    schema = settings.table.cellWidget(row, DEST_SCHEMA)
+    schema.setFocus()
+    schema.selectAll()
+    qtbot.keyClick(schema, Qt.Key.Key_Backspace)
+    assert not wizard.button(FINISH).isEnabled()
+    assert "archive.orders and public.orders would both land in main.orders" in \
+        settings.status.text() or \
+        "public.orders and archive.orders would both land in main.orders" in \
+        settings.status.text()
+    qtbot.keyClicks(schema, "old")
+    assert wizard.button(FINISH).isEnabled()
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    job = JobService(ctx).get("Sales ETL")
+    assert sorted((t.source_name, t.dest_schema) for t in job.tables) == [
+        ("archive.orders", "old"), ("public.orders", None)]
+    assert JobService(ctx).run("Sales ETL").status == "succeeded"
+    assert warehouse_rows("select count(*) from old.orders") == [(1,)]
+    assert warehouse_rows("select count(*) from main.orders") == [(40,)]
+
+
+def test_columns_left_out_in_step_3_are_never_copied(qtbot, make_window, ctx, pg_db):
+    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    settings = wizard.settings_page
+    pick = settings._pick_button(0)
+    assert pick.text() == "All" and pick.isEnabled()
+    qtbot.mouseClick(pick, LEFT)
+    picker = settings.picker
+    qtbot.waitExposed(picker)
+    items = {picker.list.item(i).data(Qt.ItemDataRole.UserRole): picker.list.item(i)
+             for i in range(picker.list.count())}
+    assert list(items) == ["id", "amount", "updated_at", "note"]
+    rect = picker.list.visualItemRect(items["note"])
+    qtbot.mouseClick(picker.list.viewport(), LEFT, pos=rect.center())
+    qtbot.keyClick(picker.list, Qt.Key.Key_Space)
+    assert picker.left_out() == ["note"]
+    qtbot.mouseClick(picker.ok, LEFT)
+    assert pick.text() == "3 of 4"
+    assert "leaving out note" in settings.review.text()
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    assert JobService(ctx).get("Sales ETL").tables[0].exclude_columns == ["note"]
+    assert JobService(ctx).run("Sales ETL").status == "succeeded"
+    assert [r[0] for r in warehouse_rows(
+        "select column_name from information_schema.columns where table_name = 'orders'")] \
+        == ["amount", "id", "updated_at"]

@@ -169,3 +169,24 @@ def test_a_scheduled_job_runs_while_the_app_is_open(qtbot, make_window, ctx, pg_
 def _schedule_line(window, name) -> str:
     _, index = _job_card(window, name)
     return window.jobs.delegate.content(index).detail
+
+
+def test_the_card_says_when_a_run_waits_for_the_warehouse(qtbot, make_window, ctx, pg_db):
+    from app import paths
+    from app.etl.destinations.duck import DuckDbDestination
+
+    _orders(pg_db, 12)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    window = make_window()
+    holder = DuckDbDestination(paths.warehouse_path(), "job 'Nightly'")  # another writer
+    try:
+        _click(qtbot, window, "Orders", "run")
+        qtbot.waitUntil(lambda: _detail(window, "Orders").startswith(
+            "Waiting for warehouse.duckdb: job 'Nightly' (pid "), timeout=30_000)
+    finally:
+        holder.close()
+    qtbot.waitUntil(lambda: _job_card(window, "Orders")[1].data(LastRunRole) is not None,
+                    timeout=30_000)
+    assert _job_card(window, "Orders")[1].data(LastRunRole).status == "succeeded"
+    assert warehouse_rows("select count(*) from orders") == [(12,)]

@@ -74,6 +74,33 @@ def pg_exec(server, *statements, params=None) -> None:
         conn.close()
 
 
+def maria_exec(server, *statements, params=None) -> None:
+    import pymysql
+
+    conn = pymysql.connect(host=server.host, port=server.port, user=server.user,
+                           password=server.password, database=server.database,
+                           autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement, params)
+    finally:
+        conn.close()
+
+
+def maria_rows(server, sql: str) -> list[tuple]:
+    import pymysql
+
+    conn = pymysql.connect(host=server.host, port=server.port, user=server.user,
+                           password=server.password, database=server.database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return list(cur.fetchall())
+    finally:
+        conn.close()
+
+
 def warehouse_rows(sql: str) -> list[tuple]:
     import duckdb
 

@@ -237,3 +237,29 @@ def test_a_failed_run_exits_1(pg_db):
     assert failed.returncode == 1
     assert failed.stdout.startswith("failed: 0 rows")
     assert "sluice: run failed: Table public.t does not exist (any more)" in failed.stderr
+
+
+def test_job_columns_left_out_from_the_command_line(pg_db):
+    from tests.integration.engine_helpers import pg_exec, warehouse_rows
+
+    pg_exec(pg_db, "create table orders (id int primary key, total numeric(8,2), secret text)",
+            "insert into orders values (1, 9.50, 'x'), (2, 20.00, 'y')")
+    assert sluice("connection", "add", "--type", "postgresql", "--name", "src", "--host",
+                  pg_db.host, "--port", str(pg_db.port), "--database", pg_db.database,
+                  "--user", pg_db.user).returncode == 0
+    bad = sluice("job", "add", "--name", "o", "--source", "src", "--table", "orders",
+                 "--exclude-column", "secret")
+    assert bad.returncode == 1 and "give the column as TABLE.COLUMN" in bad.stderr
+    bad = sluice("job", "add", "--name", "o", "--source", "src", "--table", "orders",
+                 "--exclude-column", "lines.secret")
+    assert bad.returncode == 1 and "the job has no table 'lines'" in bad.stderr
+    made = sluice("job", "add", "--name", "o", "--source", "src", "--table", "orders",
+                  "--exclude-column", "orders.secret")
+    assert made.returncode == 0, made.stderr
+    shown = sluice("job", "show", "o").stdout
+    assert "public.orders -> main.orders [replace] leaves out=secret" in shown
+    assert sluice("job", "run", "o").returncode == 0
+    assert [r[0] for r in warehouse_rows("select column_name from information_schema.columns "
+                                         "where table_name = 'orders'")] == ["id", "total"]
+    undo = sluice("job", "edit", "o", "--include-column", "public.orders.secret", "--dry-run")
+    assert undo.stdout.strip() == "public.orders: secret copied again."

@@ -17,39 +17,13 @@ from app.etl.readers import mysql as mysql_reader
 from app.services.jobs import JobService, TableSpec
 from tests.integration.engine_helpers import (
     make_job,
+    maria_exec,
+    maria_rows,
     pg_rows,
     run,
     save_connection,
     warehouse_rows,
 )
-
-
-def maria_exec(server, *statements, params=None) -> None:
-    import pymysql
-
-    conn = pymysql.connect(host=server.host, port=server.port, user=server.user,
-                           password=server.password, database=server.database,
-                           autocommit=True)
-    try:
-        with conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement, params)
-    finally:
-        conn.close()
-
-
-def maria_rows(server, sql: str) -> list[tuple]:
-    import pymysql
-
-    conn = pymysql.connect(host=server.host, port=server.port, user=server.user,
-                           password=server.password, database=server.database)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return list(cur.fetchall())
-    finally:
-        conn.close()
-
 
 HARD = """
 create table hard (

@@ -94,6 +94,27 @@ def test_domains_enums_and_extension_types_pg_to_pg(ctx, pg_db, pg_admin):
         _pg_drop(pg_admin[1], target.database)
 
 
+def test_a_type_the_destination_cannot_take_names_the_table_and_column(ctx, pg_db, pg_admin):
+    from tests.server_fixtures import _pg_drop
+
+    _films(ctx, pg_db)
+    target = _second_database(pg_admin)
+    try:
+        # The destination has its own, older mpaa_rating without 'NC-17'.
+        pg_exec(target, "create type mpaa_rating as enum ('G', 'PG', 'PG-13', 'R')")
+        save_connection(ctx, "postgresql", "copy", target.params())
+        make_job(ctx, "films", "films", [TableSpec("film")], destination="copy")
+        result = run(ctx, "films")
+        assert result.status == "failed"
+        assert result.error.startswith("PostgreSQL refused the rows of public.film, column "
+                                       "rating: invalid input value for enum mpaa_rating: "
+                                       '"NC-17"'), result.error
+        assert pg_rows(target, "select count(*) from pg_class where relname = 'film'") == [
+            (0,)]
+    finally:
+        _pg_drop(pg_admin[1], target.database)
+
+
 def test_domains_and_enums_into_the_warehouse(ctx, pg_db):
     _films(ctx, pg_db)
     make_job(ctx, "films", "films", [TableSpec("film")])
@@ -125,7 +146,7 @@ def _big_values(pg_db):
 
 def test_a_64_mb_value_lands_in_the_warehouse_parquet_and_mariadb(ctx, pg_db, tmp_path,
                                                                    mariadb_db):
-    from tests.integration.test_engine_mysql import maria_rows
+    from tests.integration.engine_helpers import maria_rows
 
     _big_values(pg_db)
     save_connection(ctx, "postgresql", "docs", pg_db.params())
@@ -153,3 +174,26 @@ def test_a_64_mb_value_lands_in_the_warehouse_parquet_and_mariadb(ctx, pg_db, tm
     assert got == expected
     assert sorted(maria_rows(mariadb_db, "select id, char_length(body), md5(body) from docs "
                                          "where id <= 0")) == expected
+
+
+def test_types_sqlalchemy_does_not_know_are_named_once_for_the_table_read(pg_db):
+    import threading
+
+    from app.etl.readers import ReadRequest
+    from app.etl.readers.sql import SqlReader
+
+    # The generic SQL reader (Redshift, Oracle, SQL Server...) reflects through SQLAlchemy,
+    # which warns about a type it does not know; here PostgreSQL stands in for them.
+    pg_exec(pg_db, "create extension ltree", "create extension citext",
+            "create table kinds (id int primary key, label citext)",
+            "create table things (id int primary key, path ltree, kind int references kinds)",
+            "insert into kinds values (1, 'Tool')", "insert into things values (1, 'a.b', 1)")
+    reader = SqlReader("redshift", pg_db.params(), {}, ReadRequest("things", "public"),
+                       threading.Event())
+    try:
+        rows = [r for b in reader.batches() for r in b.to_pylist()]
+    finally:
+        reader.close()
+    assert rows == [{"id": 1, "path": "a.b", "kind": 1}]
+    assert reader.notes == ["public.things: column path has a type Sluice does not know "
+                            "(ltree); read as text."]

@@ -22,12 +22,13 @@ from app.etl.destinations.mysql import MySqlDestination
 from app.services.jobs import JobService, TableSpec
 from tests.integration.engine_helpers import (
     make_job,
+    maria_exec,
+    maria_rows,
     pg_exec,
     run,
     save_connection,
     warehouse_rows,
 )
-from tests.integration.test_engine_mysql import maria_exec, maria_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 

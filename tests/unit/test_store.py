@@ -50,7 +50,10 @@ def test_an_old_store_upgrades_in_place_keeping_its_connections(isolated_home):
             "insert into connection (id, name, name_key, type_key, params, secret_ref, "
             "created_at, updated_at, last_test_status) values "
             "('c1', 'Old PG', 'old pg', 'postgresql', '{\"host\": \"h\", \"port\": 5432}', "
-            "'keyring:conn-c1', ?, ?, 'ok')", (created, created))
+            "'keyring:conn-c1', ?, ?, 'ok')",
+            # As SQLAlchemy writes a DateTime in SQLite (Python 3.12+ deprecates sqlite3's
+            # own datetime adapter, which a bare datetime here would use).
+            (created.isoformat(sep=" "), created.isoformat(sep=" ")))
         columns = {r[1] for r in conn.exec_driver_sql("pragma table_info(connection)")}
         assert "last_test_version" not in columns
     old.close()

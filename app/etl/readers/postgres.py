@@ -221,8 +221,9 @@ class PostgresCopyReader:
             raise self._failure() from self._error
 
     def _roomier(self) -> ReadAgain:
-        """A row is wider than the CSV block: measure the widest row (its text form, which
-        escapes at least as much as CSV) and read again with a block that holds it."""
+        """A row is wider than the CSV block: measure the widest row (its record text form,
+        which doubles quotes and backslashes, so it is never shorter than its CSV line) and
+        read again with a block that holds it."""
         from psycopg2 import sql
 
         conn = connect(self.params, self.secrets)  # the abandoned COPY holds ours
@@ -233,7 +234,7 @@ class PostgresCopyReader:
                 widest = cur.fetchone()[0] or 0
         finally:
             conn.close()
-        block = -(-(2 * widest + BLOCK_BYTES) // BLOCK_BYTES) * BLOCK_BYTES
+        block = -(-(widest + BLOCK_BYTES) // BLOCK_BYTES) * BLOCK_BYTES
         if block > MAX_BLOCK_BYTES or block <= (self.request.block_bytes or BLOCK_BYTES):
             raise RunError(f"A row of {self.where} is {widest / 1e6:,.0f} MB as text, more "
                            f"than Sluice reads in one piece ({MAX_BLOCK_BYTES >> 20} MB).")

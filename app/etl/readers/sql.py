@@ -96,7 +96,8 @@ class SqlReader:
     def batches(self) -> Iterator[pa.RecordBatch]:
         from sqlalchemy import select
 
-        query = select(*self.columns)
+        query = select(*(self._selected(c, f.type) for c, f in zip(self.columns, self.schema,
+                                                                   strict=True)))
         if self.request.cursor and self.request.since is not None:
             query = query.where(self.table.c[self.request.cursor] >= self.request.since)
         result = self.conn.execution_options(
@@ -109,6 +110,17 @@ class SqlReader:
                 [_column(list(values), field.type)
                  for values, field in zip(columns, self.schema, strict=True)],
                 schema=self.schema)
+
+    def _selected(self, column, arrow_type: pa.DataType):
+        """A column read as text is taken as the driver gives it and made text here:
+        SQLite stores any value in any column (text in a NUMERIC one, say), and
+        SQLAlchemy's conversion for the declared type would fail on it."""
+        from sqlalchemy import type_coerce
+        from sqlalchemy.types import NullType
+
+        if self.engine.dialect.name == "sqlite" and pa.types.is_string(arrow_type):
+            return type_coerce(column, NullType()).label(column.name)
+        return column
 
     def close(self) -> None:
         self.conn.close()
