@@ -296,15 +296,14 @@ class JobService:
         if dest is not None and dest.type_key not in WRITABLE:
             raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
                                                   "connections yet."})
-        self._check_modes(draft.tables, dest.type_key if dest else None)
+        self._check_modes(draft.tables, _kind(dest)[0])
         try:
             draft.schedule.check()
         except ScheduleError as exc:
             raise ValidationError({"schedule": str(exc)}) from exc
         tables = self._check_tables(source.id, source.type_key, draft.tables)
         tables = place(source, dest, tables, kept)
-        problem = naming.collision(tables, dest.type_key if dest else None,
-                                   dest.params if dest else {})
+        problem = naming.collision(tables, *_kind(dest))
         if problem:
             raise ValidationError({"tables": problem})
         for spec in tables:
@@ -374,14 +373,12 @@ class JobService:
         src = self.connections.get(source)
         dest = None if destination in (None, "", LOCAL) else self.connections.get(destination)
         tables = place(src, dest, tables, kept)
-        return tables, naming.collision(tables, dest.type_key if dest else None,
-                                        dest.params if dest else {})
+        return tables, naming.collision(tables, *_kind(dest))
 
     def landings(self, job: JobView) -> list[str]:
         """Where each table of a job lands, as the user reads it ("main.orders")."""
         dest = self.connections.get(job.destination_id) if job.destination_id else None
-        return [naming.landing(t, dest.type_key if dest else None, dest.params if dest else {})
-                for t in job.tables]
+        return [naming.landing(t, *_kind(dest)) for t in job.tables]
 
     def describe(self, source: str, tables: list[tuple[str | None, str]],
                  cancel: threading.Event | None = None) -> dict[str, TableShape]:
@@ -505,7 +502,7 @@ class JobService:
                 # to stop. Either way the run is recorded as ended before it goes on.
                 status, error = "failed", f"Internal error: {type(exc).__name__}: {exc}"
                 lines.append(traceback.format_exc())
-                if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                if type(exc).__name__ != "PanicException":
                     stopping = exc
             finally:
                 if destination is not None:
@@ -531,6 +528,11 @@ class JobService:
 
 
 
+def _kind(dest: ConnectionView | None) -> tuple[str | None, dict]:
+    """A destination's type and parameters (None and {}: the local warehouse)."""
+    return (dest.type_key, dest.params) if dest else (None, {})
+
+
 def place(source: ConnectionView, dest: ConnectionView | None, tables: list[TableSpec],
           kept: frozenset[tuple[str | None, str]] = frozenset()) -> list[TableSpec]:
     """Tables with their destination schema and table filled in by the naming rule
@@ -541,8 +543,7 @@ def place(source: ConnectionView, dest: ConnectionView | None, tables: list[Tabl
         if spec.dest_schema is None and spec.dest_table is None and \
                 (spec.schema, spec.table) not in kept:
             schema, table = naming.default_destination(
-                source.type_key, source.params, dest.type_key if dest else None,
-                spec.schema, spec.table)
+                source.type_key, source.params, _kind(dest)[0], spec.schema, spec.table)
             spec = TableSpec(**{**spec.to_json(), "dest_schema": schema, "dest_table": table})
         out.append(spec)
     return out
