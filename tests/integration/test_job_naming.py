@@ -113,6 +113,15 @@ def test_case_only_differences_are_refused_where_case_folds(ctx, pg_db, tmp_path
         make_job(ctx, "case", "shop", [TableSpec("Orders"), TableSpec("orders")])
     message = refused.value.errors["tables"]
     assert "public.Orders and public.orders would both land in main.Orders" in message
+    # A folder too: its disk may fold case (macOS, Windows).
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    save_connection(ctx, "parquet", "lake", {"path": str(lake)})
+    with pytest.raises(ValidationError) as refused:
+        make_job(ctx, "case", "shop", [TableSpec("Orders"), TableSpec("orders")],
+                 destination="lake")
+    assert "would both land in Orders.parquet (Orders.parquet and orders.parquet are one " \
+           "name there)" in refused.value.errors["tables"]
     assert JobService(ctx).list() == []
     # Given another destination table, the job is made and both land whole.
     make_job(ctx, "case", "shop", [TableSpec("Orders"),
