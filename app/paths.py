@@ -20,7 +20,9 @@ def data_dir() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        # Private: it holds business data (the store, the warehouse, the vault, logs).
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 
 

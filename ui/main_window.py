@@ -24,12 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.services.errors import ConnectionInUse, NotFound, ServiceError
+from app.services.errors import ConnectionInUse, NotFound, ServiceError, StoreError
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
 from ui.job_model import JobListModel, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
+from ui.store_problem import StoreProblem
 from ui.workers import Bridge
 
 if TYPE_CHECKING:
@@ -116,10 +117,15 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.jobs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        self.problem = StoreProblem()
+        self.problem.hide()
+        self.problem.restore_requested.connect(self.restore_store)
+        self.problem.retry_requested.connect(self.load)
         holder = QWidget()
         box = QVBoxLayout(holder)
         box.setContentsMargins(12, 12, 12, 6)
         box.addWidget(self.splitter)
+        box.addWidget(self.problem)
         self.setCentralWidget(holder)
         self._menus()
         self.statusBar().showMessage("Ready")
@@ -142,7 +148,23 @@ class MainWindow(QMainWindow):
         from app.services.connections import ConnectionService
         from app.services.jobs import JobService
 
-        self.ctx = self._open_context()
+        try:
+            self.ctx = self._open_context()
+        except StoreError as exc:
+            # Said in the window, in place of the lists (which would wait for ever).
+            from app.services.context import has_backup
+
+            self.problem.show_fault(str(exc), exc.kind == "corrupt" and has_backup())
+            for action in self.store_actions:
+                action.setEnabled(False)
+            self.splitter.hide()
+            self.problem.show()
+            self.statusBar().showMessage("The metadata store cannot be used")
+            return
+        self.problem.hide()
+        self.splitter.show()
+        for action in self.store_actions:
+            action.setEnabled(True)
         self.service = ConnectionService(self.ctx)
         self.job_service = JobService(self.ctx)
         self.reload()
@@ -157,6 +179,18 @@ class MainWindow(QMainWindow):
         if self.test_on_start:
             self.refresh()
 
+    def restore_store(self) -> None:
+        """Put the newest healthy backup in place of the damaged store, then open it."""
+        from app.services.context import restore_store
+
+        try:
+            said = restore_store()
+        except (StoreError, OSError) as exc:
+            dialogs.message(self, "Restore failed", str(exc))
+            return
+        self.load()
+        self.statusBar().showMessage(said)
+
     # --- layout --------------------------------------------------------------------------
 
     def _menus(self) -> None:
@@ -170,11 +204,13 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addActions([new, new_job, prefs])
+        self.store_actions = [new, new_job, prefs]  # need the store: off while it is unusable
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")
         refresh = QAction("Test all connections", self, shortcut=QKeySequence.StandardKey.Refresh)
         refresh.triggered.connect(self.refresh)
+        self.store_actions.append(refresh)
         logs = QAction("Show logs", self)
         logs.triggered.connect(self.show_logs)
         view_menu.addActions([refresh, logs])

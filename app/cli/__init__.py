@@ -129,6 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also drop the tables the job loaded (and their cursors)")
         p.set_defaults(func=func)
 
+    store = sub.add_parser("store", help="the metadata store's backups")
+    stsub = store.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = stsub.add_parser("backups", help="list the automatic backups, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=commands.store_backups)
+    back = stsub.add_parser("restore", help="put a backup in place of the store (the file "
+                                            "it replaces is kept)")
+    back.add_argument("--from", dest="source", metavar="FILE",
+                      help="a backup file (default: the newest healthy one)")
+    back.set_defaults(func=commands.store_restore)
+
     secrets = sub.add_parser("secrets", help="where passwords are kept")
     ssub = secrets.add_subparsers(dest="action", required=True, metavar="ACTION")
     status = ssub.add_parser("status", help="show the secret backend and whether it is usable")

@@ -18,6 +18,7 @@ from app.services import preferences
 from app.services.connections import ConnectionService, Draft
 from app.services.context import GCP_PROJECT, SECRET_BACKEND, AppContext, open_app
 from app.services.errors import ServiceError, ValidationError
+from app.store import StoreError
 from app.timefmt import ago
 
 DOTS = {"ok": "●", "failed": "✗", "error": "!", "unknown": "○"}
@@ -42,7 +43,13 @@ def _vault_password() -> str | None:
 
 def dispatch(args: argparse.Namespace) -> int:
     setup_logging()
-    ctx = open_app(vault_password=_vault_password)
+    try:
+        if args.func in (types, store_backups, store_restore):  # no store needed, or broken
+            return args.func(None, args) or 0
+        ctx = open_app(vault_password=_vault_password)
+    except StoreError as exc:
+        print(f"sluice: {exc}", file=sys.stderr)
+        return 1
     try:
         if (args.command, getattr(args, "action", None)) in (
                 ("connection", "add"), ("connection", "edit"), ("secrets", "status")):
@@ -50,11 +57,37 @@ def dispatch(args: argparse.Namespace) -> int:
             if warning:
                 print(f"sluice: warning: {warning}", file=sys.stderr)
         return args.func(ctx, args) or 0
-    except (ServiceError, SecretError, ListingError, UserError) as exc:
+    except (ServiceError, SecretError, ListingError, UserError, StoreError) as exc:
         print(f"sluice: {exc}", file=sys.stderr)
         return 1
     finally:
         ctx.close()
+
+
+# --- the store ----------------------------------------------------------------------
+
+def store_backups(ctx: None, args: argparse.Namespace) -> int:
+    from app import paths
+    from app.store.health import backups
+
+    found = backups(paths.store_path())
+    if args.json:
+        _print_json([{"path": str(p), "bytes": p.stat().st_size} for p in found])
+        return 0
+    if not found:
+        print("No backups yet (one is made when a healthy store is opened, at most hourly).")
+    for backup in found:
+        print(f"{backup}  ({backup.stat().st_size:,} bytes)")
+    return 0
+
+
+def store_restore(ctx: None, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.services.context import restore_store
+
+    print(restore_store(Path(args.source) if args.source else None))
+    return 0
 
 
 # --- types --------------------------------------------------------------------------

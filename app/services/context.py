@@ -51,5 +51,21 @@ def build_secret_store(store: Store, vault_password: Callable[[], str | None] | 
 
 def open_app(home: Path | None = None,
              vault_password: Callable[[], str | None] | None = None) -> AppContext:
-    store = open_store(home / "sluice.db" if home else paths.store_path())
+    store = open_store(home / "sluice.db" if home else None)
     return AppContext(store, build_secret_store(store, vault_password), vault_password)
+
+
+def restore_store(source: Path | None = None) -> str:
+    """Put the newest healthy backup of the store (or `source`) in place of the store file,
+    which is moved aside, never deleted; returns what happened in a sentence."""
+    from app.store.health import restore
+
+    used, aside = restore(paths.store_path(), source)
+    return (f"Restored the metadata store from the backup {used.name}." +
+            (f" The file it replaced was kept as {aside.name}." if aside else ""))
+
+
+def has_backup() -> bool:
+    from app.store.health import backups
+
+    return bool(backups(paths.store_path()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.store.health import StoreError  # noqa: F401 - for front ends: the store's faults
+
 
 class ServiceError(Exception):
     """A request a user made that cannot be carried out; nothing was changed."""

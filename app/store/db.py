@@ -7,10 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, exc, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import paths
+from app.store import health
+from app.store.health import StoreError
 from app.store.models import Setting
 
 BUSY_TIMEOUT_MS = 5000
@@ -64,9 +66,13 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A short transaction: commit on success, roll back on any exception."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A short transaction: commit on success, roll back on any exception. A fault of
+        the store itself (damaged, read-only, disk full) comes out as StoreError."""
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (exc.OperationalError, exc.DatabaseError) as error:
+            raise health.fault(error, self.path) or error from error
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self.session() as s:
@@ -92,8 +98,28 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def open_store(path: Path | None = None) -> Store:
-    """Open (creating or upgrading as needed) the store at `path` or the default location."""
-    store = Store(path or paths.store_path())
-    if current_revision(store.engine) != HEAD_REVISION:
-        migrate(store.engine)
+    """Open (creating or upgrading as needed) the store at `path` or the default location.
+
+    Raises StoreError, naming the file, the fault and what to do, when it cannot be used;
+    a healthy store is backed up (see app.store.health)."""
+    if path is None:
+        try:
+            path = paths.store_path()
+        except OSError as error:
+            folder = Path(getattr(error, "filename", None) or "the data folder")
+            raise StoreError(f"Cannot create Sluice's data folder {folder} "
+                             f"({error.strerror or error}): make its parent writable, or set "
+                             "SLUICE_HOME to a folder you can write.", folder,
+                             "readonly") from error
+    health.check(path)
+    store = Store(path)
+    try:
+        if current_revision(store.engine) != HEAD_REVISION:
+            migrate(store.engine)
+    except (exc.DBAPIError, OSError) as error:
+        store.close()
+        raise health.fault(error, path) or error from error
+    health.make_private(path, path.with_name(path.name + "-wal"),
+                        path.with_name(path.name + "-shm"))
+    health.backup(path)
     return store

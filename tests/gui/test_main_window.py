@@ -80,3 +80,40 @@ def test_show_logs(qtbot, make_window):
     window = make_window()
     _action(window, "Show logs").trigger()
     assert "a line the user can read" in window.log_dialog.text.toPlainText()
+
+
+def test_a_damaged_store_is_shown_in_the_window_and_a_backup_restores_it(qtbot, isolated_home,
+                                                                          tmp_path):
+    import sqlite3
+
+    from app.services.context import open_app
+    from tests.integration.engine_helpers import save_connection
+    from ui.main_window import MainWindow
+
+    db = tmp_path / "shop.db"
+    sqlite3.connect(db).close()
+    first = open_app()
+    save_connection(first, "sqlite", "Shop", {"path": str(db)})
+    first.close()
+    open_app().close()  # opened again: the backup now holds Shop
+    store = isolated_home / "sluice.db"
+    store.write_bytes(b"\x00garbage" * 1000)
+
+    window = MainWindow(open_app, test_on_start=False, schedule=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.load()
+    problem = window.problem
+    assert problem.isVisible() and not window.splitter.isVisible()
+    assert problem.message.text().startswith(f"The metadata store {store} is damaged (")
+    assert problem.restore.isVisible()
+    assert not _action(window, "New connection…").isEnabled()
+    qtbot.mouseClick(problem.restore, Qt.MouseButton.LeftButton)
+    assert not problem.isVisible() and window.splitter.isVisible()
+    assert [v.name for v in window.model.views()] == ["Shop"]
+    assert _action(window, "New connection…").isEnabled()
+    assert window.statusBar().currentMessage().startswith(
+        "Restored the metadata store from the backup sluice-")
+    window.close()
+    window.ctx.close()
