@@ -14,6 +14,7 @@ from app.secrets.errors import (
     SecretBackendUnavailable,
     SecretError,
     SecretNotFound,
+    VaultDamaged,
     VaultLocked,
 )
 
@@ -25,6 +26,7 @@ __all__ = [
     "SecretError",
     "SecretNotFound",
     "SecretStore",
+    "VaultDamaged",
     "VaultLocked",
 ]
 

@@ -15,3 +15,7 @@ class SecretNotFound(SecretError):
 
 class VaultLocked(SecretError):
     """The encrypted vault needs its master password, or the one given is wrong."""
+
+
+class VaultDamaged(SecretError):
+    """The vault file (or one entry of it) cannot be read as Sluice wrote it."""

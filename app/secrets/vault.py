@@ -20,9 +20,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.secrets.errors import SecretNotFound, VaultLocked
+from cryptography.exceptions import InvalidTag
+
+from app.secrets.errors import SecretNotFound, VaultDamaged, VaultLocked
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+# A vault asking for more is refused rather than obeyed: scrypt needs 128·n·r bytes, so a
+# hostile file (n = 2^24, r = 64) would take 128 GB.
+MAX_SCRYPT_MEMORY, MAX_SCRYPT_P = 256 << 20, 16
 CHECK_PLAINTEXT = b"sluice-vault-v1"
 
 
@@ -31,7 +36,7 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.b64decode(text)
+    return base64.b64decode(text, validate=True)
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -101,17 +106,44 @@ class EncryptedVault:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         stamp = self._stamp()
-        doc = json.loads(self.path.read_text())
-        kdf = doc["kdf"]
-        salt = _unb64(kdf["salt"])
+        doc, salt, (n, r, p) = self._parse()
         if getattr(self, "_salt", None) != salt:
-            self._aead = AESGCM(_derive(self._password, salt, kdf["n"], kdf["r"], kdf["p"]))
+            self._aead = AESGCM(_derive(self._password, salt, n, r, p))
             self._salt = salt
             try:
                 self._open(doc["check"], b"check")
-            except Exception as exc:
-                raise VaultLocked("Wrong master password for the encrypted vault.") from exc
+            except InvalidTag as exc:
+                raise VaultLocked(f"Wrong master password for the encrypted vault "
+                                  f"{self.path}.") from exc
         self._doc, self._seen = doc, stamp
+
+    def _damaged(self, what: str) -> VaultDamaged:
+        return VaultDamaged(f"The encrypted vault {self.path} is damaged ({what}); Sluice "
+                            "left it as it is. Restore it from a copy, or move it away and "
+                            "enter the connections' passwords again.")
+
+    def _parse(self) -> tuple[dict, bytes, tuple[int, int, int]]:
+        """The vault's document, salt and scrypt parameters, checked before any use."""
+        try:
+            doc = json.loads(self.path.read_text())
+        except UnicodeDecodeError as exc:
+            raise self._damaged("it is not text") from exc
+        except json.JSONDecodeError as exc:
+            raise self._damaged(f"not JSON: {exc.msg} at line {exc.lineno}") from exc
+        try:
+            kdf, entries = doc["kdf"], doc["entries"]
+            salt = _unb64(kdf["salt"])
+            n, r, p = (int(kdf[k]) for k in ("n", "r", "p"))
+            _unb64(doc["check"])
+            if not isinstance(entries, dict):
+                raise TypeError("entries")
+        except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+            raise self._damaged(f"a part is missing or malformed: {exc}") from exc
+        if kdf.get("name") != "scrypt" or n < 2 or n & (n - 1) or r < 1 or p < 1 \
+                or 128 * n * r > MAX_SCRYPT_MEMORY or p > MAX_SCRYPT_P:
+            raise self._damaged(f"its key-derivation settings (scrypt n={n}, r={r}, p={p}) "
+                                "are not ones Sluice writes or accepts")
+        return doc, salt, (n, r, p)
 
     def _fresh(self) -> None:
         """Read the file again if another process changed it since we last did."""
@@ -149,7 +181,12 @@ class EncryptedVault:
         sealed = self._doc["entries"].get(key)
         if sealed is None:
             raise SecretNotFound(f"no secret {key!r} in the vault")
-        return json.loads(self._open(sealed, key.encode()))
+        try:
+            return json.loads(self._open(sealed, key.encode()))
+        except (InvalidTag, ValueError) as exc:
+            raise VaultDamaged(f"The entry {key!r} of the encrypted vault {self.path} was "
+                               "changed outside Sluice and cannot be trusted; enter the "
+                               "password again (Edit the connection) to replace it.") from exc
 
     def set(self, key: str, value: dict) -> None:
         with self._locked():

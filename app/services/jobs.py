@@ -27,6 +27,7 @@ from app.etl.incremental import encode, parse_lookback
 from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
 from app.scheduling.schedule import Schedule, ScheduleError
+from app.secrets import SecretError
 from app.services.connections import ConnectionService, ConnectionView
 from app.services.context import AppContext
 from app.services.errors import NotFound, ServiceError, ValidationError
@@ -386,7 +387,7 @@ class JobService:
         from app.connectors.base import DEFAULT_LIST_TIMEOUT, bounded
         from app.etl.describe import describe_tables
 
-        view, secrets = self.connections.load_with_secrets(source)
+        view, secrets = self._load(source, "source")
         outcome, value, _ = bounded(
             lambda probe: describe_tables(view.type_key, view.params, secrets, tables,
                                           probe.cancel), DEFAULT_LIST_TIMEOUT, cancel)
@@ -423,7 +424,7 @@ class JobService:
         from app.etl.destinations import open_destination
 
         if job.destination_id:
-            view, secrets = self.connections.load_with_secrets(job.destination_id)
+            view, secrets = self._load(job.destination_id, "destination")
             dest_type, params = view.type_key, view.params
         else:
             dest_type, params, secrets = None, {}, {}
@@ -437,6 +438,16 @@ class JobService:
         except RunError as exc:
             raise ServiceError(f"The destination tables were not dropped and the job was "
                                f"kept: {scrub(str(exc), secrets)}") from exc
+
+    def _load(self, conn_id: str, role: str) -> tuple[ConnectionView, dict]:
+        """A connection with its secrets; a secret that cannot be had is a plain message
+        naming the connection (ServiceError)."""
+        try:
+            return self.connections.load_with_secrets(conn_id)
+        except SecretError as exc:
+            name = self.connections.get(conn_id).name
+            raise ServiceError(f"The password of the {role} connection {name!r} is "
+                               f"unavailable: {exc}") from exc
 
     # --- running -------------------------------------------------------------------
 
@@ -463,10 +474,9 @@ class JobService:
             source_secrets: dict = {}
             dest_secrets: dict = {}
             try:
-                source, source_secrets = self.connections.load_with_secrets(job.source_id)
+                source, source_secrets = self._load(job.source_id, "source")
                 if job.destination_id:
-                    dest_view, dest_secrets = self.connections.load_with_secrets(
-                        job.destination_id)
+                    dest_view, dest_secrets = self._load(job.destination_id, "destination")
                     dest_type, dest_params = dest_view.type_key, dest_view.params
                 else:
                     dest_type, dest_params, dest_secrets = None, {}, {}

@@ -161,7 +161,19 @@ def test_secret_backend_choice_and_vault(mariadb_db):
                    env={**env, "SLUICE_VAULT_PASSWORD": "nope"})
     result = json.loads(wrong.stdout)[0]["result"]
     assert (result["status"], result["message"]) == (
-        "error", "Secret unavailable: Wrong master password for the encrypted vault.")
+        "error", f"Secret unavailable: Wrong master password for the encrypted vault {vault}.")
+    # A run says which connection's password it could not have, not "Internal error".
+    from tests.integration.engine_helpers import maria_exec
+
+    maria_exec(mariadb_db, "create table t (id int primary key)")
+    name = saved.stdout.split("'")[1]
+    assert sluice("job", "add", "--name", "j", "--source", name, "--table", "t",
+                  env=vault_env).returncode == 0
+    ran = sluice("job", "run", "j", env={**env, "SLUICE_VAULT_PASSWORD": "nope"})
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines()[-1] == (
+        f"sluice: run failed: The password of the source connection {name!r} is unavailable: "
+        f"Wrong master password for the encrypted vault {vault}.")
 
 
 def test_job_commands(pg_db):

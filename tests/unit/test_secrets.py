@@ -111,3 +111,70 @@ def test_env_backend_reads_json_or_bare_password(monkeypatch):
         store.get("env:NOT_SET_ANYWHERE")
     with pytest.raises(SecretBackendUnavailable, match="read-only"):
         store.check_writable()
+
+
+def _vault_with_entry(tmp_path):
+    import json
+
+    path = tmp_path / "vault.json"
+    EncryptedVault(path, "pw").set("conn-1", {"password": "s3cret"})
+    return path, json.loads(path.read_text())
+
+
+def _write(path, doc) -> None:
+    import json
+
+    path.write_text(json.dumps(doc))
+
+
+def test_a_tampered_entry_is_named_not_trusted(tmp_path):
+    import base64
+
+    from app.secrets import VaultDamaged
+
+    path, doc = _vault_with_entry(tmp_path)
+    raw = bytearray(base64.b64decode(doc["entries"]["conn-1"]))
+    raw[-1] ^= 1  # one bit of the tag
+    doc["entries"]["conn-1"] = base64.b64encode(bytes(raw)).decode()
+    _write(path, doc)
+    with pytest.raises(VaultDamaged) as damaged:
+        EncryptedVault(path, "pw").get("conn-1")
+    assert str(damaged.value) == (
+        f"The entry 'conn-1' of the encrypted vault {path} was changed outside Sluice and "
+        "cannot be trusted; enter the password again (Edit the connection) to replace it.")
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda p, d: p.write_text('{"kdf": {'), "not JSON: Expecting property name enclosed in "
+                                             "double quotes at line 1"),
+    (lambda p, d: p.write_bytes(b"\xff\xfe\x00garbage"), "it is not text"),
+    (lambda p, d: _write(p, {**d, "kdf": {**d["kdf"], "salt": "%%%not base64%%%"}}),
+     "a part is missing or malformed: "),
+    (lambda p, d: _write(p, {k: v for k, v in d.items() if k != "check"}),
+     "a part is missing or malformed: 'check'"),
+    (lambda p, d: _write(p, {**d, "kdf": {**d["kdf"], "n": 2**24, "r": 64}}),
+     "its key-derivation settings (scrypt n=16777216, r=64, p=1) are not ones Sluice "
+     "writes or accepts"),
+    (lambda p, d: _write(p, {**d, "kdf": {**d["kdf"], "n": 1000}}),
+     "its key-derivation settings (scrypt n=1000, r=8, p=1)"),
+])
+def test_a_damaged_vault_file_is_named_and_left_alone(tmp_path, damage, said):
+    from app.secrets import VaultDamaged
+
+    path, doc = _vault_with_entry(tmp_path)
+    damage(path, doc)
+    before = path.read_bytes()
+    with pytest.raises(VaultDamaged) as damaged:
+        EncryptedVault(path, "pw")
+    message = str(damaged.value)
+    assert message.startswith(f"The encrypted vault {path} is damaged ({said}")
+    assert message.endswith("Sluice left it as it is. Restore it from a copy, or move it "
+                            "away and enter the connections' passwords again.")
+    assert path.read_bytes() == before
+
+
+def test_a_wrong_master_password_says_so(tmp_path):
+    path, _ = _vault_with_entry(tmp_path)
+    with pytest.raises(VaultLocked) as locked:
+        EncryptedVault(path, "not it")
+    assert str(locked.value) == f"Wrong master password for the encrypted vault {path}."
