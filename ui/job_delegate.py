@@ -21,7 +21,7 @@ IDLE = [Button("run", "Run", 44, tip="Run this job now"),
         Button("history", "History", 60, tip="Runs of this job, their logs and a trend"),
         Button("delete", "Delete", 56, danger=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
-DOT = {"succeeded": "ok", "failed": "failed", "cancelled": "error"}
+DOT = {"succeeded": "ok", "failed": "failed", "interrupted": "failed", "cancelled": "error"}
 
 
 def route(job: JobView) -> str:

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -338,7 +339,24 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
                   f"({h.rate:,.0f} rows/s)", file=sys.stderr, flush=True)
 
     handle = RunHandle(on_progress=progress)
-    run = JobService(ctx).run(args.name, trigger="cli", handle=handle)
+    stopped: list[int] = []
+
+    def stop(signum: int, _frame) -> None:
+        # Ctrl+C or SIGTERM: cancel cleanly (the destination stays as it was, the run is
+        # recorded as cancelled); a second one stops at once.
+        stopped.append(signum)
+        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else
+                      signal.default_int_handler)
+        print(f"Cancelling ({signal.Signals(signum).name}); again to stop at once…",
+              file=sys.stderr, flush=True)
+        handle.cancel.set()
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        run = JobService(ctx).run(args.name, trigger="cli", handle=handle)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
     if args.json:
         _print_json(run.to_json())
     else:
@@ -348,7 +366,7 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
               f"({rate:,.0f} rows/s)")
     if run.status != "succeeded":
         print(f"sluice: run {run.status}: {run.error}", file=sys.stderr)
-        return 1
+        return 128 + stopped[0] if stopped else 1  # 130 for Ctrl+C, 143 for SIGTERM
     return 0
 
 

@@ -151,7 +151,7 @@ def _run_view(row: Run) -> RunView:
 def job_lock(job_id: str, job_name: str) -> Iterator[None]:
     """One run of a job at a time, across processes (GUI, CLI, scheduler)."""
     folder = paths.data_dir() / "locks"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(folder / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
@@ -161,6 +161,21 @@ def job_lock(job_id: str, job_name: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+INTERRUPTED = ("The process running it ended (it was killed, crashed, or the computer "
+               "stopped) before the run finished. Tables it had finished stay loaded; the one "
+               "in progress was left as it was.")
+
+
+def _mark_interrupted(session: Any, job_id: str) -> int:
+    """Mark the job's runs recorded as running as interrupted (call with its lock held)."""
+    found = session.scalars(select(Run).where(Run.job_id == job_id,
+                                              Run.status == "running")).all()
+    for run in found:
+        run.status, run.finished_at, run.error = "interrupted", utcnow(), INTERRUPTED
+        log.error("run %s of job %s was interrupted: its process ended", run.id, job_id)
+    return len(found)
 
 
 class JobService:
@@ -183,7 +198,22 @@ class JobService:
     def _row(self, session: Any, name_or_id: str) -> Job:
         return by_name_or_id(session, Job, name_or_id, "job")
 
+    def reap(self) -> int:
+        """Mark as interrupted every run recorded as running whose job nobody runs (its
+        lock is free: the process that ran it has ended). Returns how many."""
+        with self.ctx.store.session() as s:
+            jobs = set(s.scalars(select(Run.job_id).where(Run.status == "running")).all())
+        marked = 0
+        for job_id in jobs:
+            try:
+                with job_lock(job_id, job_id), self.ctx.store.session() as s:
+                    marked += _mark_interrupted(s, job_id)
+            except JobBusy:
+                continue  # running now, in this process or another
+        return marked
+
     def list(self) -> list[JobView]:
+        self.reap()
         with self.ctx.store.session() as s:
             rows = s.scalars(select(Job).order_by(func.lower(Job.name))).all()
             return [self._view(s, r) for r in rows]
@@ -193,6 +223,7 @@ class JobService:
             return self._view(s, self._row(s, name_or_id))
 
     def runs(self, name_or_id: str, limit: int = 50) -> list[RunView]:
+        self.reap()
         with self.ctx.store.session() as s:
             job = self._row(s, name_or_id)
             rows = s.scalars(select(Run).where(Run.job_id == job.id)
@@ -458,10 +489,7 @@ class JobService:
         handle = handle or RunHandle()
         with job_lock(job.id, job.name):
             with self.ctx.store.session() as s:
-                for stale in s.scalars(select(Run).where(Run.job_id == job.id,
-                                                         Run.status == "running")):
-                    stale.status, stale.finished_at = "failed", stale.finished_at or utcnow()
-                    stale.error = "Interrupted: the process running it ended."
+                _mark_interrupted(s, job.id)
                 run = Run(id=new_id(), job_id=job.id, trigger=trigger, status="running",
                           started_at=utcnow())
                 s.add(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -112,9 +113,10 @@ def test_sigkill_mid_replace_never_leaves_a_partial_table(ctx, pg_db, pg_admin, 
         assert again.status == "succeeded", again.error
         assert count() == [(3_000_000, 3_000_000)]
         statuses = [r.status for r in JobService(ctx).runs("orders")]
-        assert statuses == ["succeeded", "failed", "succeeded"]  # the killed run is recorded
-        assert JobService(ctx).runs("orders")[1].error == \
-            "Interrupted: the process running it ended."
+        assert statuses == ["succeeded", "interrupted", "succeeded"]  # the killed run
+        assert JobService(ctx).runs("orders")[1].error.startswith(
+            "The process running it ended (it was killed, crashed, or the computer stopped) "
+            "before the run finished.")
     finally:
         _pg_drop(admin, target.database)
 
@@ -215,3 +217,47 @@ def test_a_running_job_cannot_start_twice(ctx, pg_db):
     first = JobService(ctx).run("orders", handle=RunHandle(on_progress=try_again))
     assert first.status == "succeeded"
     assert second["error"] == "Job 'orders' is already running."
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_cancel_the_run_cleanly(ctx, pg_db, signum, code):
+    _orders(pg_db, 500)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "orders", "src", [TableSpec("orders")])
+    assert run(ctx, "orders").status == "succeeded"
+    _orders(pg_db, 3_000_000)
+    proc = subprocess.Popen([sys.executable, "main.py", "job", "run", "orders"], cwd=ROOT,
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=os.environ.copy())
+    line = proc.stderr.readline()  # the first progress line: rows are being loaded
+    assert "rows" in line, line
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "sluice: run cancelled: Run cancelled; the destination was left as it was.")
+    assert out.startswith("cancelled: ")
+    assert warehouse_rows("select count(*), max(id) from orders") == [(500, 500)]
+    assert [r.status for r in JobService(ctx).runs("orders")] == ["cancelled", "succeeded"]
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_look(ctx, pg_db):
+    _orders(pg_db, 3_000_000)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "orders", "src", [TableSpec("orders")])
+    proc = subprocess.Popen([sys.executable, "main.py", "job", "run", "orders"], cwd=ROOT,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env=os.environ.copy())
+    assert "rows" in proc.stderr.readline()
+    # While it runs, looking changes nothing.
+    assert [r.status for r in JobService(ctx).runs("orders")] == ["running"]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    proc.stderr.close()
+    # Any look afterwards (here `job runs` in another process) tells it ended.
+    from tests.integration.test_cli import sluice
+
+    runs = json.loads(sluice("job", "runs", "orders", "--json").stdout)
+    assert [r["status"] for r in runs] == ["interrupted"]
+    assert runs[0]["finished_at"] is not None
