@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -49,6 +51,54 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
         logger.addHandler(handler)
     logger.setLevel(level)
     return path
+
+
+_hooked: dict = {}
+
+
+def record_crashes() -> None:
+    """Uncaught exceptions (any thread) and fatal errors (faulthandler: a segfault, an
+    abort in a native library) go to the log file too, not only to a terminal that may not
+    exist (the app started from a menu). Called once by each entry point (CLI, app)."""
+    import faulthandler
+    import threading
+
+    path = setup_logging()
+    if path is None:
+        return
+    log = logging.getLogger("sluice.crash")
+    previous = _hooked.setdefault("sys", sys.excepthook)
+    previous_thread = _hooked.setdefault("thread", threading.excepthook)
+
+    def hook(kind, value, tb) -> None:
+        if _driver_noise(value):
+            log.warning("the database driver reported an internal error as its connection "
+                        "was lost: %s", value)
+            return
+        log.critical("uncaught %s", kind.__name__, exc_info=(kind, value, tb))
+        previous(kind, value, tb)
+
+    def thread_hook(args) -> None:
+        log.critical("uncaught %s in thread %s", args.exc_type.__name__,
+                     args.thread.name if args.thread else "?",
+                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        previous_thread(args)
+
+    sys.excepthook, threading.excepthook = hook, thread_hook
+    old = _hooked.pop("fault", None)
+    if old is not None:
+        old.close()
+    with contextlib.suppress(OSError):
+        _hooked["fault"] = path.open("a", encoding="utf-8")
+        faulthandler.enable(file=_hooked["fault"], all_threads=True)
+
+
+def _driver_noise(value: BaseException) -> bool:
+    """psycopg2 prints a SystemError through sys.excepthook when a COPY's connection is ended
+    under it; the run itself fails with a proper message (app.etl.pg_pipe)."""
+    cause = value.__cause__
+    return isinstance(value, SystemError) and cause is not None and \
+        type(cause).__module__.startswith("psycopg2")
 
 
 def tail(lines: int = 500) -> str:

@@ -43,11 +43,11 @@ def run_gui(smoke: bool = False) -> int:
     vault = VaultPassword()
 
     def open_context():
-        from app.logs import setup_logging
+        from app.logs import record_crashes
         from app.services import preferences
         from app.services.context import open_app
 
-        setup_logging()
+        record_crashes()  # and sets up the log file
         ctx = open_app(vault_password=vault)  # creates or upgrades the store first
         if preferences.load(ctx).secret_backend == "vault" and not smoke:
             vault.ask(window)

@@ -65,7 +65,8 @@ class TrendChart(QWidget):
             height = area.height() * run.rows_written / top_rows
             bar = QRectF(area.left() + i * step + step * 0.2, area.bottom() - height,
                          step * 0.6, height)
-            color = {"succeeded": c["accent"], "failed": c["red"]}.get(run.status, c["amber"])
+            color = {"succeeded": c["accent"], "failed": c["red"],
+                     "interrupted": c["red"]}.get(run.status, c["amber"])
             painter.fillRect(bar, QColor(color))
             points.append((area.left() + i * step + step / 2,
                            area.bottom() - area.height() * (run.seconds or 0) / top_secs))
@@ -141,4 +142,22 @@ class RunHistoryDialog(QDialog):
     def _show_log(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         run = self.runs[rows[0].row()] if rows else None
-        self.log.setPlainText((run.log or "(no log)") if run else "")
+        if run is None:
+            self.log.setPlainText("")
+            return
+        outcomes = "\n".join(_outcome(t) for t in run.tables)
+        self.log.setPlainText((f"Tables:\n{outcomes}\n\n" if outcomes else "") +
+                              (run.log or "(no log)"))
+
+
+MARKS = {"succeeded": "✓", "failed": "✗", "cancelled": "–", "interrupted": "✗",
+         "running": "…", "not run": "·"}
+
+
+def _outcome(table: dict) -> str:
+    """One table's outcome in a run, as a line of the log panel."""
+    status, rows = table["status"], table.get("rows") or 0
+    said = f"{rows:,} row{'s' if rows != 1 else ''}" if status == "succeeded" else status
+    if table.get("error"):
+        said += f": {table['error']}"
+    return f"  {MARKS.get(status, '?')} {table['table']} — {said}"

@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
     jadd.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
                       help="leave a column out (repeatable)")
+    jadd.add_argument("--stall-timeout", metavar="DURATION",
+                      help="stop a run when no rows move for this long (default 10m; 0: never)")
     when = jadd.add_mutually_exclusive_group()
     when.add_argument("--manual", action="store_true", help="run only when asked (default)")
     when.add_argument("--every", metavar="N{m|h}", help="run every N minutes or hours, e.g. 15m")
@@ -105,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="leave a column out (repeatable)")
     jedit.add_argument("--include-column", metavar="TABLE.COLUMN", action="append",
                        default=[], help="copy a column left out before (repeatable)")
+    jedit.add_argument("--stall-timeout", metavar="DURATION",
+                       help="stop a run when no rows move for this long (0: never)")
     when = jedit.add_mutually_exclusive_group()
     when.add_argument("--manual", action="store_true", help="run only when asked")
     when.add_argument("--every", metavar="N{m|h}")

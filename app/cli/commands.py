@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 
 from app.connectors import registry
 from app.connectors.base import ListingError
-from app.logs import setup_logging
+from app.logs import record_crashes
 from app.secrets import SecretError
 from app.services import preferences
 from app.services.connections import ConnectionService, Draft
@@ -43,7 +44,7 @@ def _vault_password() -> str | None:
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    setup_logging()
+    record_crashes()  # and sets up the log file
     try:
         if args.func in (types, store_backups, store_restore):  # no store needed, or broken
             return args.func(None, args) or 0
@@ -226,7 +227,7 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
                         lookback=args.lookback) for t in args.table]
     _columns(tables, args.exclude_column, leave_out=True)
     job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination,
-                                          _schedule(args)))
+                                          _schedule(args), _stall(args.stall_timeout)))
     names = ", ".join(t.source_name for t in job.tables)
     print(f"Created job {job.name!r}: {names} from {job.source_name} to "
           f"{job.destination_name} ({args.mode}). {job.schedule.describe()}.")
@@ -251,12 +252,29 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     _columns(draft.tables, args.exclude_column, leave_out=True)
     _columns(draft.tables, args.include_column, leave_out=False)
     draft.schedule = _schedule(args, job.schedule)
+    if args.stall_timeout is not None:
+        draft.stall_seconds = _stall(args.stall_timeout)
     changes = service.changes(job.id, draft)
     for line in changes or ["Nothing changes."]:
         print(line)
     if not args.dry_run and changes:
         service.update(job.id, draft)
     return 0
+
+
+def _stall(text: str | None) -> int | None:
+    """--stall-timeout 30m / 2h / 0 in seconds (None when not given)."""
+    from app.etl.incremental import parse_lookback
+
+    if text is None:
+        return None
+    try:
+        seconds = parse_lookback(text)
+    except ValueError:
+        seconds = None
+    if seconds is None or not math.isfinite(seconds):
+        raise UserError(f"--stall-timeout {text!r} is not a duration such as 30m, 2h or 0.")
+    return int(seconds)
 
 
 def _columns(tables: list, names: list[str], leave_out: bool) -> None:

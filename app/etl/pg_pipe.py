@@ -61,6 +61,11 @@ class PipeDestination(SqlDestination):
                             [schema or self.default_schema, table])
         return dict(rows) if rows else None
 
+    def interrupt(self) -> None:
+        from app.etl.watchdog import break_socket
+
+        break_socket(self.conn.fileno())
+
     def close(self) -> None:
         self.conn.close()
 
@@ -120,7 +125,10 @@ class PipeLoad(SqlLoad):
                 handle.bytes += len(data)
                 if handle.on_progress and handle.bytes // PROGRESS_BYTES != step:
                     handle.on_progress(handle)  # rows are counted by the server at the end
-                return self.file.write(data)
+                handle.waiting_on = "destination"  # a full pipe: the destination is behind
+                written = self.file.write(data)
+                handle.waiting_on = "source"
+                return written
 
         def source() -> None:
             sink = Sink(write_fd)
@@ -133,6 +141,7 @@ class PipeLoad(SqlLoad):
                     sink.file.close()
 
         thread = threading.Thread(target=source, name="sluice-pg-pipe", daemon=True)
+        handle.waiting_on = "source"
         thread.start()
         try:
             with open(read_fd, "rb", buffering=CHUNK) as pipe, self.dest.conn.cursor() as cur:
@@ -143,8 +152,9 @@ class PipeLoad(SqlLoad):
             thread.join(30)
             raise _why(failure, handle, exc, self.reader.where) from exc
         thread.join()
+        handle.waiting_on = ""
         if failure:
-            raise _why(failure, handle)
+            raise _why(failure, handle, where=self.reader.where)
         handle.rows_read += rows
         handle.rows_written += rows
         if handle.on_progress:
@@ -153,26 +163,41 @@ class PipeLoad(SqlLoad):
 
 def _why(failure: list[BaseException], handle: RunHandle, refusal: BaseException | None = None,
          where: str = "") -> RunError:
-    if handle.cancel.is_set():
+    """What ended the pipe, blamed on the side that failed: when the destination stops, the
+    source's writes into the pipe break too, and that is not the source's fault."""
+    import psycopg2
+
+    if handle.stalled or handle.cancel.is_set():
         return RunCancelled()
-    if failure:
-        if isinstance(failure[0], RunError):
+    source_broke = bool(failure) and not isinstance(failure[0], BrokenPipeError | RunCancelled)
+    if source_broke or refusal is None:
+        if failure and isinstance(failure[0], RunError):
             return failure[0]
-        first = str(failure[0]).strip().splitlines()[0] if str(failure[0]) else \
-            type(failure[0]).__name__
-        return RunError(f"The source stopped mid-read: {first}")
-    # The server's words, and the column its COPY context names.
-    text = str(refusal).strip().splitlines()[0] if refusal and str(refusal).strip() else ""
+        first = _first_line(failure[0]) if failure else "no reason given"
+        return RunError(f"The source stopped mid-read ({where}): {first}")
+    text = _first_line(refusal) or "no reason given"
+    if isinstance(refusal, psycopg2.OperationalError | psycopg2.InterfaceError):
+        if "invalid socket" in text or "closed the connection" in text:
+            # psycopg2 loses the server's last words when a COPY's connection ends.
+            text = "its server closed the connection (it was restarted, or the session ended)"
+        return RunError(f"The destination stopped taking the rows of {where}: {text}")
+    # A value it refused: the server's words, and the column its COPY context names.
     context = getattr(getattr(refusal, "diag", None), "context", None) or ""
     column = re.search(r"column (.+?)(?::|$)", context, re.MULTILINE)
     which = f", column {column.group(1)}" if column else ""
-    return RunError(f"PostgreSQL refused the rows of {where}{which}: {text or 'no reason'}")
+    return RunError(f"PostgreSQL refused the rows of {where}{which}: {text}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: Target,
                run_id: str, handle: RunHandle, state: dict | None = None) -> None:
     """Load one table through the pipe and publish it (see SqlLoad.commit)."""
     dest = PipeDestination(params, secrets)
+    handle.breakers["destination"].append(dest.interrupt)
     try:
         dest.ensure_schema(target)
         load = PipeLoad(dest, target, reader, stage_name(target.table, run_id))
@@ -183,4 +208,5 @@ def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: 
             load.abort()
             raise
     finally:
+        handle.breakers["destination"].remove(dest.interrupt)
         dest.close()

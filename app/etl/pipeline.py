@@ -33,6 +33,14 @@ class RunHandle:
     bytes: int = 0
     started: float = field(default_factory=time.monotonic)
     note: str = ""  # what the run waits for, when it waits ("Waiting for warehouse.duckdb")
+    # The watchdog (app.etl.watchdog): its bound, what it said when it tripped, the side
+    # the pipeline waits on now ("" while nothing is watched), and how to break each side's
+    # connection.
+    stall_seconds: float | None = None
+    stalled: str = ""
+    waiting_on: str = ""
+    breakers: dict[str, list[Callable[[], None]]] = field(
+        default_factory=lambda: {"source": [], "destination": []})
 
     @property
     def rate(self) -> float:
@@ -94,6 +102,7 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
     thread = threading.Thread(target=writer, name="sluice-writer", daemon=True)
     thread.start()
     try:
+        handle.waiting_on = "source"
         for batch in batches:
             if stop.is_set():
                 break
@@ -101,13 +110,17 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
                 raise RunCancelled()
             handle.rows_read += batch.num_rows
             handle.bytes += batch.nbytes
+            handle.waiting_on = "destination"  # a full queue: the writer is behind
             slots.put(batch)
+            handle.waiting_on = "source"
+        handle.waiting_on = "destination"  # the last batches are being written
     except BaseException:
         stop.set()
         raise
     finally:
         slots.put(_DONE)
         thread.join()
+        handle.waiting_on = ""
     if failure:
         raise failure[0]
     if handle.cancel.is_set():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from app.etl.destinations import Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
 from app.etl.pipeline import WRITE_ROWS, RunHandle, pump
 from app.etl.readers import ReadAgain, ReadRequest, open_reader
+from app.etl.watchdog import watching
 
 
 @dataclass
@@ -63,6 +66,20 @@ class TableResult:
     notes: list[str] = field(default_factory=list)  # for the run log
 
 
+@contextlib.contextmanager
+def _breakable(handle: RunHandle, side: str, party: object) -> Iterator[None]:
+    """Let the watchdog break `party`'s connection while the block runs (if it can)."""
+    interrupt = getattr(party, "interrupt", None)
+    if interrupt is None:
+        yield
+        return
+    handle.breakers[side].append(interrupt)
+    try:
+        yield
+    finally:
+        handle.breakers[side].remove(interrupt)
+
+
 # A table is read again at most this often (a safer reader, then a roomier one).
 READ_ATTEMPTS = 3
 
@@ -80,8 +97,9 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
     read_before, written_before = handle.rows_read, handle.rows_written
     for attempt in range(READ_ATTEMPTS):
         try:
-            result = _attempt(job_name, source_type, source_params, source_secrets,
-                              destination, spec, run_id, handle, request)
+            with watching(handle), _breakable(handle, "destination", destination):
+                result = _attempt(job_name, source_type, source_params, source_secrets,
+                                  destination, spec, run_id, handle, request)
         except ReadAgain as again:
             if attempt == READ_ATTEMPTS - 1:
                 raise
@@ -111,12 +129,15 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     if tracker is not None:
         request = replace(request, cursor=spec.cursor, since=tracker.since)
     handle.table = spec.source_name
+    handle.waiting_on = "source"  # opening it
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
+    handle.waiting_on = ""
     if tracker is None and source_type == "postgresql" and hasattr(destination, "pipe_params"):
         from app.etl.pg_pipe import pipe_table
 
         try:
-            pipe_table(reader, *destination.pipe_params(), target, run_id, handle, reset)
+            with _breakable(handle, "source", reader):
+                pipe_table(reader, *destination.pipe_params(), target, run_id, handle, reset)
         finally:
             reader.close()
         return TableResult(spec.source_name, 0, 0, notes=list(reader.notes))
@@ -124,8 +145,9 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     try:
         load = destination.begin(target, reader.schema, run_id)
         try:
-            pump(tracker.filter(batches) if tracker else batches, load.write, handle,
-                 getattr(load, "write_rows", WRITE_ROWS))
+            with _breakable(handle, "source", reader):
+                pump(tracker.filter(batches) if tracker else batches, load.write, handle,
+                     getattr(load, "write_rows", WRITE_ROWS))
             load.commit(tracker.state() if tracker else reset)
         except BaseException:
             load.abort()

@@ -3,45 +3,46 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import logging
-import os
 import threading
-import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from app import paths
 from app.connectors import registry
 from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
 from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
-from app.etl.errors import RunCancelled, RunError
+from app.etl.errors import RunError
 from app.etl.incremental import encode, parse_lookback
 from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
+from app.etl.watchdog import STALL_SECONDS
 from app.scheduling.schedule import Schedule, ScheduleError
 from app.secrets import SecretError
 from app.services.connections import ConnectionService, ConnectionView
 from app.services.context import AppContext
 from app.services.errors import NotFound, ServiceError, ValidationError
 from app.services.lookup import by_name_or_id
+from app.services.runs import (  # JobBusy: part of this service's interface
+    JobBusy,  # noqa: F401
+    RunBook,
+    RunView,
+    job_lock,
+    reap,
+    record_failure,
+    run_view,
+    stops_process,
+)
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 
 log = logging.getLogger("sluice.jobs")
 LOCAL = "local"
 READABLE = ("postgresql", "mysql", "mariadb", "redshift", "oracle", "sqlserver", "synapse",
             "bigquery", "sqlite", "duckdb", "csv", "json", "parquet", "avro", "excel", "text")
-
-
-class JobBusy(ServiceError):
-    pass
 
 
 @dataclass
@@ -51,6 +52,8 @@ class JobDraft:
     tables: list[TableSpec]
     destination: str = LOCAL  # connection name or id, or "local"
     schedule: Schedule = field(default_factory=Schedule)
+    # A run with nothing moving for this long is stopped (None: STALL_SECONDS; 0: never).
+    stall_seconds: int | None = None
 
 
 @dataclass
@@ -69,6 +72,12 @@ class JobView:
     enabled: bool
     created_at: datetime
     updated_at: datetime
+    stall_seconds: int | None = None
+
+    @property
+    def stall_bound(self) -> float:
+        """Seconds without movement before a run is stopped (0: never)."""
+        return STALL_SECONDS if self.stall_seconds is None else self.stall_seconds
 
     @property
     def schedule(self) -> Schedule:
@@ -88,7 +97,7 @@ class JobView:
         """This job as a draft, the starting point of an edit."""
         return JobDraft(self.name, self.source_id, [TableSpec.from_json(t.to_json())
                                                     for t in self.tables],
-                        self.destination_id or LOCAL, self.schedule)
+                        self.destination_id or LOCAL, self.schedule, self.stall_seconds)
 
     def to_json(self) -> dict:
         next_run = self.next_run()
@@ -100,82 +109,9 @@ class JobView:
                 "schedule": {"kind": self.schedule_kind, "expr": self.schedule_expr,
                              "timezone": self.timezone, "words": self.schedule.describe(),
                              "next_run": next_run.isoformat() if next_run else None},
-                "enabled": self.enabled, "created_at": self.created_at.isoformat(),
+                "enabled": self.enabled, "stall_seconds": self.stall_bound,
+                "created_at": self.created_at.isoformat(),
                 "updated_at": self.updated_at.isoformat()}
-
-
-@dataclass
-class RunView:
-    id: str
-    job_id: str
-    trigger: str
-    status: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    rows_read: int
-    rows_written: int
-    bytes: int
-    cursor_before: dict | None
-    cursor_after: dict | None
-    error: str | None
-    log: str | None
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
-
-    def to_json(self) -> dict:
-        def iso(v: datetime | None) -> str | None:
-            return v.isoformat() if v else None
-
-        return {"id": self.id, "job_id": self.job_id, "trigger": self.trigger,
-                "status": self.status, "started_at": iso(self.started_at),
-                "finished_at": iso(self.finished_at), "seconds": self.seconds,
-                "rows_read": self.rows_read, "rows_written": self.rows_written,
-                "bytes": self.bytes, "cursor_before": self.cursor_before,
-                "cursor_after": self.cursor_after, "error": self.error, "log": self.log}
-
-
-def _run_view(row: Run) -> RunView:
-    def parse(text: str | None) -> dict | None:
-        return json.loads(text) if text else None
-
-    return RunView(row.id, row.job_id, row.trigger, row.status, row.started_at,
-                   row.finished_at, row.rows_read, row.rows_written, row.bytes,
-                   parse(row.cursor_before), parse(row.cursor_after), row.error, row.log)
-
-
-@contextlib.contextmanager
-def job_lock(job_id: str, job_name: str) -> Iterator[None]:
-    """One run of a job at a time, across processes (GUI, CLI, scheduler)."""
-    folder = paths.data_dir() / "locks"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    fd = os.open(folder / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise JobBusy(f"Job {job_name!r} is already running.") from exc
-        yield
-    finally:
-        os.close(fd)
-
-
-INTERRUPTED = ("The process running it ended (it was killed, crashed, or the computer "
-               "stopped) before the run finished. Tables it had finished stay loaded; the one "
-               "in progress was left as it was.")
-
-
-def _mark_interrupted(session: Any, job_id: str) -> int:
-    """Mark the job's runs recorded as running as interrupted (call with its lock held)."""
-    found = session.scalars(select(Run).where(Run.job_id == job_id,
-                                              Run.status == "running")).all()
-    for run in found:
-        run.status, run.finished_at, run.error = "interrupted", utcnow(), INTERRUPTED
-        log.error("run %s of job %s was interrupted: its process ended", run.id, job_id)
-    return len(found)
 
 
 class JobService:
@@ -193,27 +129,13 @@ class JobService:
                        dest.id if dest else None, dest.name if dest else LOCAL,
                        [TableSpec.from_json(t) for t in row.tables], row.schedule_kind,
                        row.schedule_expr, row.timezone, row.enabled, row.created_at,
-                       row.updated_at)
+                       row.updated_at, row.stall_seconds)
 
     def _row(self, session: Any, name_or_id: str) -> Job:
         return by_name_or_id(session, Job, name_or_id, "job")
 
-    def reap(self) -> int:
-        """Mark as interrupted every run recorded as running whose job nobody runs (its
-        lock is free: the process that ran it has ended). Returns how many."""
-        with self.ctx.store.session() as s:
-            jobs = set(s.scalars(select(Run.job_id).where(Run.status == "running")).all())
-        marked = 0
-        for job_id in jobs:
-            try:
-                with job_lock(job_id, job_id), self.ctx.store.session() as s:
-                    marked += _mark_interrupted(s, job_id)
-            except JobBusy:
-                continue  # running now, in this process or another
-        return marked
-
     def list(self) -> list[JobView]:
-        self.reap()
+        reap(self.ctx.store)
         with self.ctx.store.session() as s:
             rows = s.scalars(select(Job).order_by(func.lower(Job.name))).all()
             return [self._view(s, r) for r in rows]
@@ -222,13 +144,14 @@ class JobService:
         with self.ctx.store.session() as s:
             return self._view(s, self._row(s, name_or_id))
 
-    def runs(self, name_or_id: str, limit: int = 50) -> list[RunView]:
-        self.reap()
+    def runs(self, name_or_id: str, limit: int | None = 50) -> list[RunView]:
+        """The job's runs, newest first (`limit` None: all of them)."""
+        reap(self.ctx.store)
         with self.ctx.store.session() as s:
             job = self._row(s, name_or_id)
             rows = s.scalars(select(Run).where(Run.job_id == job.id)
                              .order_by(Run.started_at.desc()).limit(limit)).all()
-            return [_run_view(r) for r in rows]
+            return [run_view(r) for r in rows]
 
     # --- creating ------------------------------------------------------------------
 
@@ -329,6 +252,9 @@ class JobService:
             raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
                                                   "connections yet."})
         self._check_modes(draft.tables, _kind(dest)[0])
+        if draft.stall_seconds is not None and not 0 <= draft.stall_seconds <= 7 * 86400:
+            raise ValidationError({"stall_seconds": "The bound on a stalled run must be "
+                                                    "between 0 (never) and 7 days."})
         try:
             draft.schedule.check()
         except ScheduleError as exc:
@@ -356,6 +282,7 @@ class JobService:
                       destination_connection_id=dest.id if dest else None,
                       tables=[t.to_json() for t in tables])
             _set_schedule(row, draft.schedule)
+            row.stall_seconds = draft.stall_seconds
             s.add(row)
             s.get(Connection, source.id).last_used_at = utcnow()
         log.info("created job %r", name)
@@ -380,6 +307,7 @@ class JobService:
             row.destination_connection_id = dest.id if dest else None
             row.tables = [t.to_json() for t in tables]
             _set_schedule(row, draft.schedule)
+            row.stall_seconds = draft.stall_seconds
             row.updated_at = utcnow()
         log.info("updated job %r", name)
         return self.get(old.id)
@@ -484,27 +412,26 @@ class JobService:
 
     def run(self, name_or_id: str, trigger: str = "manual",
             handle: RunHandle | None = None) -> RunView:
-        """Run a job now, table after table; the run record says what happened."""
+        """Run a job now, table after table (each committed on its own); the run record
+        says what happened to each (see app.services.runs)."""
         job = self.get(name_or_id)
         handle = handle or RunHandle()
+        if handle.stall_seconds is None:
+            handle.stall_seconds = job.stall_bound
         with job_lock(job.id, job.name):
-            with self.ctx.store.session() as s:
-                _mark_interrupted(s, job.id)
-                run = Run(id=new_id(), job_id=job.id, trigger=trigger, status="running",
-                          started_at=utcnow())
-                s.add(run)
-            lines: list[str] = []
+            book = RunBook(self.ctx.store, job.id, job.source_id, trigger,
+                           [t.source_name for t in job.tables])
             before: dict = {}
             after: dict = {}
-            status, error = "succeeded", None
-            stopping: BaseException | None = None
+            status, error, stopping, current = "succeeded", None, None, None
             destination = None
-            source_secrets: dict = {}
-            dest_secrets: dict = {}
+            secrets: dict = {}
             try:
                 source, source_secrets = self._load(job.source_id, "source")
+                secrets.update(source_secrets)
                 if job.destination_id:
                     dest_view, dest_secrets = self._load(job.destination_id, "destination")
+                    secrets.update(dest_secrets)
                     dest_type, dest_params = dest_view.type_key, dest_view.params
                 else:
                     dest_type, dest_params, dest_secrets = None, {}, {}
@@ -515,55 +442,39 @@ class JobService:
                     raise RunError(f"Nothing was loaded: {problem} (Edit the job.)")
                 destination = open_destination(dest_type, dest_params, dest_secrets, handle,
                                                owner=f"job {job.name!r}")
-                for spec in job.tables:
+                for index, spec in enumerate(job.tables):
+                    current = index
+                    book.table(index, "running", 0, None, handle)
                     result = run_table(job.name, source.type_key, source.params, source_secrets,
-                                       destination, spec, run.id, handle)
+                                       destination, spec, run_id=book.id, handle=handle)
                     rows = result.rows_written
-                    lines.extend(result.notes)
-                    lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} "
-                                 f"written ({spec.mode})")
+                    book.lines.extend(result.notes)
+                    book.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''}"
+                                      f" written ({spec.mode})")
                     if result.skipped_null_cursor:
-                        lines.append(f"{result.table}: {result.skipped_null_cursor} rows "
-                                     f"without a {spec.cursor} value skipped")
+                        book.lines.append(f"{result.table}: {result.skipped_null_cursor} rows "
+                                          f"without a {spec.cursor} value skipped")
                     if spec.mode == "incremental":
                         before[result.table] = encode(result.cursor_before)
                         after[result.table] = encode(result.cursor_after)
-            except RunCancelled as exc:
-                status, error = "cancelled", str(exc)
-            except (RunError, ServiceError) as exc:
-                status, error = "failed", str(exc)
-            except Exception as exc:  # noqa: BLE001 - recorded, never lost
-                status, error = "failed", f"Internal error: {exc}"
-                lines.append(traceback.format_exc())
-            except BaseException as exc:
-                # A native driver's panic is a BaseException; so is the process being told
-                # to stop. Either way the run is recorded as ended before it goes on.
-                status, error = "failed", f"Internal error: {type(exc).__name__}: {exc}"
-                lines.append(traceback.format_exc())
-                if type(exc).__name__ != "PanicException":
+                    book.table(index, "succeeded", rows, None, handle)
+                current = None
+            except BaseException as exc:  # recorded, never lost; see stops_process
+                status, error = record_failure(book, exc, handle, current)
+                if stops_process(exc):
                     stopping = exc
             finally:
                 if destination is not None:
-                    destination.close()
-            if error:
-                # Drivers do not echo passwords, but a run record must never hold one.
-                error = scrub(error, {**source_secrets, **dest_secrets})
-                lines.append(error)
-            log_text = scrub("\n".join(lines), {**source_secrets, **dest_secrets})
-            with self.ctx.store.session() as s:
-                row = s.get(Run, run.id)
-                row.status, row.finished_at, row.error = status, utcnow(), error
-                row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
-                row.bytes = handle.bytes
-                row.cursor_before = json.dumps(before) if before else None
-                row.cursor_after = json.dumps(after) if after else None
-                row.log = log_text
-                s.get(Connection, job.source_id).last_used_at = utcnow()
-            log.info("run of %r %s: %s rows", job.name, status, handle.rows_written)
+                    with contextlib.suppress(Exception):
+                        destination.close()
+            book.finish(status, error, handle, secrets, before, after)
+            if status == "succeeded":
+                log.info("run of %r succeeded: %s rows", job.name, handle.rows_written)
+            else:
+                log.error("run of %r %s: %s", job.name, status, scrub(error or "", secrets))
             if stopping is not None:
                 raise stopping
             return self.runs(job.id, limit=1)[0]
-
 
 
 def _kind(dest: ConnectionView | None) -> tuple[str | None, dict]:

@@ -79,6 +79,8 @@ class Job(Base):
     schedule_expr: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A run with no rows moving for this long is stopped (NULL: the default bound).
+    stall_seconds: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -89,7 +91,8 @@ class Run(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
     trigger: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    # queued | running | succeeded | failed | cancelled | interrupted
+    status: Mapped[str] = mapped_column(String(12), default="queued")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)
@@ -99,6 +102,8 @@ class Run(Base):
     cursor_after: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     log: Mapped[str | None] = mapped_column(Text)
+    # Each table's outcome: [{"table", "status", "rows", "error"}] in the job's order.
+    tables: Mapped[list | None] = mapped_column(JSON)
 
 
 class Setting(Base):

@@ -187,6 +187,8 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     click_card_button(qtbot, window.jobs, "Orders nightly", "history")
     qtbot.waitExposed(window.history)
     assert window.history.table.item(0, 4).text() == str(landed)
+    assert window.history.log.toPlainText().startswith(
+        f"Tables:\n  ✓ public.orders — {landed} rows\n\n")
     job = card_rect(window.jobs, "Orders nightly")[1].data(JobRole)
     assert (job.schedule_kind, job.schedule_expr, job.timezone) == ("daily", "06:00",
                                                                    "Europe/Warsaw")

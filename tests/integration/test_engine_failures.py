@@ -261,3 +261,27 @@ def test_a_killed_run_is_marked_interrupted_by_the_next_look(ctx, pg_db):
     runs = json.loads(sluice("job", "runs", "orders", "--json").stdout)
     assert [r["status"] for r in runs] == ["interrupted"]
     assert runs[0]["finished_at"] is not None
+
+
+def test_each_tables_outcome_is_recorded_when_one_fails(ctx, pg_db):
+    from tests.integration.test_cli import sluice
+
+    pg_exec(pg_db, "create table a (id int primary key)", "insert into a values (1), (2)",
+            "create table b (id int primary key)", "create table c (id int primary key)")
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "three", "src", [TableSpec("a"), TableSpec("b"), TableSpec("c")])
+    pg_exec(pg_db, "drop table b")
+    ran = sluice("job", "run", "three")
+    assert ran.returncode == 1
+    [record] = json.loads(sluice("job", "runs", "three", "--json").stdout)
+    assert record["status"] == "failed"
+    where = f"on {pg_db.host}/{pg_db.database}"
+    assert record["error"] == (f"Table public.b does not exist (any more) {where}. "
+                               "(1 of 3 tables loaded before it; 1 not run)")
+    assert record["tables"] == [
+        {"table": "public.a", "status": "succeeded", "rows": 2, "error": None},
+        {"table": "public.b", "status": "failed", "rows": 0,
+         "error": f"Table public.b does not exist (any more) {where}."},
+        {"table": "public.c", "status": "not run", "rows": 0, "error": None}]
+    assert record["rows_written"] == 2
+    assert warehouse_rows("select count(*) from a") == [(2,)]  # committed on its own

@@ -60,7 +60,7 @@ def test_an_old_store_upgrades_in_place_keeping_its_connections(isolated_home):
 
     store = open_store()  # what the app does at start-up
     with sqlite3.connect(path) as raw:
-        assert raw.execute("select version_num from alembic_version").fetchone() == ("0002",)
+        assert raw.execute("select version_num from alembic_version").fetchone() == ("0003",)
         tables = {r[0] for r in raw.execute("select name from sqlite_master where type='table'")}
     assert {"connection", "job", "run", "setting"} <= tables
     with store.session() as s:

@@ -181,6 +181,13 @@ class MySqlDestination(SqlDestination):
         self.execute(f"RENAME TABLE {target} TO {old}, {staged} TO {target}")
         self.execute(f"DROP TABLE {old}")
 
+    def interrupt(self) -> None:
+        from app.etl.watchdog import break_socket
+
+        sock = getattr(self.conn, "_sock", None)
+        if sock is not None:
+            break_socket(sock.fileno())
+
     def close(self) -> None:
         self.conn.close()
 

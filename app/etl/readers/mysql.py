@@ -287,6 +287,15 @@ class MySqlReader:
                                   f"{'s' if count != 1 else ''} in {name} read as NULL")
         self.zero_dates = dict.fromkeys(self.zero_dates, 0)
 
+    def interrupt(self) -> None:
+        """Break the safe reader's connection (connectorx's own is out of reach: a frozen
+        server stops the fast reader until it answers again)."""
+        from app.etl.watchdog import break_socket
+
+        sock = getattr(self.conn, "_sock", None)
+        if sock is not None:
+            break_socket(sock.fileno())
+
     def close(self) -> None:
         import contextlib
 

@@ -79,6 +79,8 @@ def connect(params: dict, secrets: dict, timeout: int = 10):
             user=params["user"], password=secrets.get("password"),
             sslmode=params.get("sslmode", "prefer"), connect_timeout=timeout,
             application_name="Sluice",
+            # A peer that vanished (network gone, machine off) is noticed in minutes.
+            keepalives=1, keepalives_idle=60, keepalives_interval=10, keepalives_count=6,
         )
     except psycopg2.OperationalError as exc:
         raise RunError(f"Cannot connect to PostgreSQL at {params['host']}: "
@@ -248,6 +250,12 @@ class PostgresCopyReader:
         first = str(self._error).strip().splitlines()[0] if str(self._error) else \
             type(self._error).__name__
         return RunError(f"The source stopped mid-read: {first}")
+
+    def interrupt(self) -> None:
+        """Break the connection now (the watchdog: a frozen server answers no cancel)."""
+        from app.etl.watchdog import break_socket
+
+        break_socket(self.conn.fileno())
 
     def close(self) -> None:
         if self._thread_alive():

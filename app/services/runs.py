@@ -1,0 +1,212 @@
+"""Runs of a job: the one-at-a-time lock, the run record and each table's outcome, and what
+a fault is called when a run ends in it.
+
+A run records, as it goes, each table's outcome ({"table", "status", "rows", "error"}), so
+a run that fails at table 7 of 10 says which six are loaded (each table is committed on its
+own: right for big jobs) and a run whose process died says what it had finished. Every run
+ends in a record with a status: succeeded, failed, cancelled, or interrupted (its process
+ended; marked by the next process that looks).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app import paths
+from app.connectors.base import scrub
+from app.etl.errors import RunCancelled, RunError
+from app.etl.pipeline import RunHandle
+from app.services.errors import ServiceError
+from app.store.health import StoreError
+from app.store.models import Connection, Run, new_id, utcnow
+
+log = logging.getLogger("sluice.jobs")
+
+INTERRUPTED = ("The process running it ended (it was killed, crashed, or the computer "
+               "stopped) before the run finished. Tables it had finished stay loaded; the one "
+               "in progress was left as it was.")
+
+
+class JobBusy(ServiceError):
+    pass
+
+
+@contextlib.contextmanager
+def job_lock(job_id: str, job_name: str) -> Iterator[None]:
+    """One run of a job at a time, across processes (GUI, CLI, scheduler)."""
+    folder = paths.data_dir() / "locks"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    fd = os.open(folder / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise JobBusy(f"Job {job_name!r} is already running.") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class RunView:
+    id: str
+    job_id: str
+    trigger: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    rows_read: int
+    rows_written: int
+    bytes: int
+    cursor_before: dict | None
+    cursor_after: dict | None
+    error: str | None
+    log: str | None
+    tables: list[dict] = field(default_factory=list)  # each table's outcome, in job order
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    def to_json(self) -> dict:
+        def iso(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {"id": self.id, "job_id": self.job_id, "trigger": self.trigger,
+                "status": self.status, "started_at": iso(self.started_at),
+                "finished_at": iso(self.finished_at), "seconds": self.seconds,
+                "rows_read": self.rows_read, "rows_written": self.rows_written,
+                "bytes": self.bytes, "cursor_before": self.cursor_before,
+                "cursor_after": self.cursor_after, "error": self.error, "log": self.log,
+                "tables": self.tables}
+
+
+def run_view(row: Run) -> RunView:
+    def parse(text: str | None) -> dict | None:
+        return json.loads(text) if text else None
+
+    return RunView(row.id, row.job_id, row.trigger, row.status, row.started_at,
+                   row.finished_at, row.rows_read, row.rows_written, row.bytes,
+                   parse(row.cursor_before), parse(row.cursor_after), row.error, row.log,
+                   list(row.tables or []))
+
+
+def mark_interrupted(session: Any, job_id: str) -> int:
+    """Mark the job's runs recorded as running as interrupted (call with its lock held)."""
+    found = session.scalars(select(Run).where(Run.job_id == job_id,
+                                              Run.status == "running")).all()
+    for run in found:
+        run.status, run.finished_at, run.error = "interrupted", utcnow(), INTERRUPTED
+        run.tables = [{**t, "status": "interrupted"} if t["status"] == "running" else t
+                      for t in run.tables or []]
+        log.error("run %s of job %s was interrupted: its process ended", run.id, job_id)
+    return len(found)
+
+
+def reap(store: Any) -> int:
+    """Mark as interrupted every run recorded as running whose job nobody runs (its lock is
+    free: the process that ran it has ended). Returns how many."""
+    with store.session() as s:
+        jobs = set(s.scalars(select(Run.job_id).where(Run.status == "running")).all())
+    marked = 0
+    for job_id in jobs:
+        try:
+            with job_lock(job_id, job_id), store.session() as s:
+                marked += mark_interrupted(s, job_id)
+        except JobBusy:
+            continue  # running now, in this process or another
+    return marked
+
+
+def failure(exc: BaseException, handle: RunHandle) -> tuple[str, str, bool]:
+    """(status, message, whether the traceback belongs in the log) for what ended a run."""
+    if handle.stalled:
+        return "failed", handle.stalled, False
+    if isinstance(exc, RunCancelled):
+        return "cancelled", str(exc), False
+    if isinstance(exc, RunError | ServiceError | StoreError):
+        return "failed", str(exc), False
+    return "failed", f"Internal error: {type(exc).__name__}: {exc}", True
+
+
+class RunBook:
+    """The record of one run, written as it goes (short transactions)."""
+
+    def __init__(self, store: Any, job_id: str, source_id: str, trigger: str,
+                 tables: list[str]) -> None:
+        self.store, self.job_id, self.source_id = store, job_id, source_id
+        self.id = new_id()
+        self.tables = [{"table": t, "status": "not run", "rows": 0, "error": None}
+                       for t in tables]
+        self.lines: list[str] = []
+        with store.session() as s:
+            mark_interrupted(s, job_id)
+            s.add(Run(id=self.id, job_id=job_id, trigger=trigger, status="running",
+                      started_at=utcnow(), tables=self.tables))
+
+    def table(self, index: int, status: str, rows: int, error: str | None,
+              handle: RunHandle) -> None:
+        self.tables[index] = {**self.tables[index], "status": status, "rows": rows,
+                              "error": error}
+        if status == "running":
+            return
+        with self.store.session() as s:
+            row = s.get(Run, self.id)
+            row.tables = [dict(t) for t in self.tables]
+            row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
+            row.bytes = handle.bytes
+
+    def finish(self, status: str, error: str | None, handle: RunHandle, secrets: dict,
+               before: dict, after: dict) -> None:
+        if error and len(self.tables) > 1 and status != "succeeded":
+            done = sum(t["status"] == "succeeded" for t in self.tables)
+            left = sum(t["status"] == "not run" for t in self.tables)
+            error += (f" ({done} of {len(self.tables)} tables loaded before it"
+                      + (f"; {left} not run)" if left else ")"))
+        if error:
+            error = scrub(error, secrets)  # drivers do not echo passwords; be sure anyway
+            self.lines.append(error)
+        with self.store.session() as s:
+            row = s.get(Run, self.id)
+            row.status, row.finished_at, row.error = status, utcnow(), error
+            row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
+            row.bytes = handle.bytes
+            row.cursor_before = json.dumps(before) if before else None
+            row.cursor_after = json.dumps(after) if after else None
+            row.log = scrub("\n".join(self.lines), secrets)
+            row.tables = [{**t, "error": scrub(t["error"], secrets) if t["error"] else None}
+                          for t in self.tables]
+            s.get(Connection, self.source_id).last_used_at = utcnow()
+
+
+def record_failure(book: RunBook, exc: BaseException, handle: RunHandle,
+                   index: int | None) -> tuple[str, str]:
+    """Note what ended a run (and the table it ended in); returns (status, message)."""
+    status, message, trace = failure(exc, handle)
+    if trace:
+        book.lines.append(traceback.format_exc())
+    if index is not None:
+        book.table(index, status, 0, message, handle)
+    return status, message
+
+
+def stops_process(exc: BaseException) -> bool:
+    """A KeyboardInterrupt or SystemExit goes on once the run is recorded; a native
+    driver's panic (pyo3's PanicException, also a BaseException) does not."""
+    return not isinstance(exc, Exception) and type(exc).__name__ != "PanicException"
+
+
+Announce = Callable[[str], None]
