@@ -89,7 +89,7 @@ def pg_password_server():
     run(bindir / "initdb", "-D", data, "-U", "admin", "--pwfile", pwfile,
         "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--no-sync")
     run(bindir / "pg_ctl", "-D", data, "-w", "-l", workdir / "log", "-o",
-        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1,::1 -c fsync=off", "start")
     yield Server("127.0.0.1", port, "admin", "admin-secret", "postgres")
     run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop")
     shutil.rmtree(workdir, ignore_errors=True)

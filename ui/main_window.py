@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
         stored = settings.ui_settings()
         stored.setValue("window/geometry", self.saveGeometry())
         stored.setValue("window/splitter", self.splitter.saveState())
-        stored.sync()
+        settings.save(stored)
 
     # --- connections -----------------------------------------------------------------
 

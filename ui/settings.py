@@ -22,4 +22,14 @@ def theme_name() -> str:
 def set_theme_name(name: str) -> None:
     settings = ui_settings()
     settings.setValue("appearance/theme", name)
+    save(settings)
+
+
+def save(settings: QSettings) -> None:
+    """Write the settings now; the file is the user's own (0600, like the store)."""
+    from pathlib import Path
+
+    from app.store.health import make_private
+
     settings.sync()
+    make_private(Path(settings.fileName()))

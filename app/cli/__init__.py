@@ -6,11 +6,27 @@ Exit codes: 0 success, 1 a failure the user can act on (message on stderr), 2 us
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 
 from app.cli import commands
 from app.connectors.registry import TYPES
+
+
+def seconds(text: str) -> float:
+    """A timeout in seconds within the range preferences allow (not inf, nan or -5)."""
+    from app.services.preferences import TIMEOUT_RANGE
+
+    low, high = TIMEOUT_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:  # false for nan too
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds from {low:g} to {high:g}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the password (one line) from standard input")
         p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                        help="any other field of the type (see `types --json`)")
-        p.add_argument("--timeout", type=float, help="test timeout in seconds")
+        p.add_argument("--timeout", type=seconds, help="test timeout in seconds")
 
     add = csub.add_parser("add", help="test, then save, a new connection")
     add.add_argument("--type", required=True, choices=[t.key for t in TYPES], metavar="TYPE")
@@ -50,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("name", nargs="?")
     which.add_argument("--all", action="store_true")
     test.add_argument("--json", action="store_true")
-    test.add_argument("--timeout", type=float)
+    test.add_argument("--timeout", type=seconds, help="test timeout in seconds")
     test.set_defaults(func=commands.connection_test)
 
     tables = csub.add_parser("tables", help="list a connection's tables live")
@@ -126,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
         p = jsub.add_parser(action, help=helptext)
         if action != "list":
             p.add_argument("name")
+        if action == "runs":
+            pages = p.add_mutually_exclusive_group()
+            pages.add_argument("--limit", type=int, default=50, metavar="N",
+                               help="the newest N runs (default 50)")
+            pages.add_argument("--all", action="store_true", help="every run")
         if action != "delete":
             p.add_argument("--json", action="store_true")
         else:

@@ -391,13 +391,15 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
 def job_runs(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.services.jobs import JobService
 
-    runs = JobService(ctx).runs(args.name)
+    if args.limit < 1:
+        raise UserError("--limit must be 1 or more.")
+    runs = JobService(ctx).runs(args.name, limit=None if args.all else args.limit)
     if args.json:
         _print_json([r.to_json() for r in runs])
         return 0
     for r in runs:
         took = f"{r.seconds:.1f} s" if r.seconds is not None else "-"
-        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<9} {r.trigger:<8} "
+        print(f"{r.started_at:%Y-%m-%d %H:%M:%S}  {r.status:<11} {r.trigger:<8} "
               f"{r.rows_written:>12,} rows  {took:>8}  {r.error or ''}")
     return 0
 

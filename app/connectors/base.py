@@ -129,6 +129,11 @@ class Probe:
         raise Failed(f"Cannot reach {host}:{port}: {reason} (is the server running there?).")
 
 
+def url_host(host: str) -> str:
+    """A host as it goes into a URL: an IPv6 address in brackets ([::1])."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 class Connector:
     """One family of types. Subclasses implement `check` and `tables`."""
 

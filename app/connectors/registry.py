@@ -313,6 +313,8 @@ def _check_field(f: Field, raw: Any) -> tuple[Any, str | None]:
             return None, f"{f.label} is too long (at most {HOST_MAX} characters)."
         if not _HOST_RE.match(text):
             return None, f"{f.label} {text[:40]!r} is not a valid host name or address."
+        if text.startswith("[") and text.endswith("]"):
+            text = text[1:-1]  # an IPv6 address as written in a URL: kept bare
         return text, None
     limit = PATH_MAX if f.kind == "path" else TEXT_MAX
     if len(text) > limit:

@@ -129,6 +129,25 @@ def to_sql(arrow_type: pa.DataType, dialect: str) -> str:
     return {"mysql": "LONGTEXT", "duckdb": "VARCHAR"}.get(dialect, "TEXT")
 
 
+def in_words(arrow_type: pa.DataType) -> str:
+    """A type as a data engineer names it: "a DECIMAL(12, 2)", "a TIMESTAMP"."""
+    if pa.types.is_decimal(arrow_type):
+        return f"a DECIMAL({arrow_type.precision}, {arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "a TIMESTAMP WITH TIME ZONE" if arrow_type.tz else "a TIMESTAMP"
+    if pa.types.is_date(arrow_type):
+        return "a DATE"
+    if pa.types.is_time(arrow_type):
+        return "a TIME"
+    if pa.types.is_floating(arrow_type):
+        return "a floating-point number"
+    if pa.types.is_integer(arrow_type):
+        return f"a {arrow_type.bit_width}-bit integer"
+    if pa.types.is_boolean(arrow_type):
+        return "a boolean"
+    return f"a {arrow_type}"
+
+
 def duration_text(value: timedelta) -> str:
     """An interval as [-]H:MM:SS[.ffffff], hours unbounded (MySQL's TIME form)."""
     micros = value // timedelta(microseconds=1)

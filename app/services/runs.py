@@ -199,6 +199,10 @@ def record_failure(book: RunBook, exc: BaseException, handle: RunHandle,
     if trace:
         book.lines.append(traceback.format_exc())
     if index is not None:
+        table = book.tables[index]["table"]
+        name = table.rsplit(".", 1)[-1]
+        if status == "failed" and name not in message:
+            message = f"{table}: {message}"  # every failure names its table
         book.table(index, status, 0, message, handle)
     return status, message
 

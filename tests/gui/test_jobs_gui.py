@@ -136,7 +136,8 @@ def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx,
     assert table.item(1, 4).text() == "7"
     assert "does not exist (any more)" in dialog.log.toPlainText()  # newest run selected
     table.selectRow(1)
-    assert dialog.log.toPlainText() == "public.orders: 7 rows written (replace)"
+    assert dialog.log.toPlainText() == ("Tables:\n  ✓ public.orders — 7 rows\n\n"
+                                        "public.orders: 7 rows written (replace)")
     assert dialog.summary.text() == "2 runs, 1 succeeded"
     assert not dialog.chart.grab().isNull()
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -117,3 +118,45 @@ def test_a_damaged_store_is_shown_in_the_window_and_a_backup_restores_it(qtbot, 
         "Restored the metadata store from the backup sluice-")
     window.close()
     window.ctx.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a file system needs root")
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_a_read_only_or_full_store_is_shown_in_the_window(qtbot, tmp_path, monkeypatch, fault):
+    from app.services.context import open_app
+    from ui.main_window import MainWindow
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)], check=True)
+    try:
+        home = disk / "home"
+        monkeypatch.setenv("SLUICE_HOME", str(home))
+        open_app().close()
+        if fault == "read-only":
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        else:
+            with (disk / "filler").open("wb", buffering=0) as fh, pytest.raises(OSError):
+                while True:
+                    fh.write(b"\0" * 4096)
+        window = MainWindow(open_app, test_on_start=False, schedule=False)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.load()
+        assert window.problem.isVisible() and not window.problem.restore.isVisible()
+        said = window.problem.message.text()
+        if fault == "read-only":
+            assert said.startswith(f"The metadata store {home / 'sluice.db'} cannot be "
+                                   f"written: its folder {home} is read-only.")
+        else:
+            assert said == (f"The disk holding the metadata store {home / 'sluice.db'} is "
+                            "full: free some space and try again (nothing was lost).")
+            (disk / "filler").unlink()
+            qtbot.mouseClick(window.problem.retry, Qt.MouseButton.LeftButton)
+            assert not window.problem.isVisible() and window.splitter.isVisible()
+            window.ctx.close()
+        window.close()
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=False)
+        subprocess.run(["umount", str(disk)], check=True)

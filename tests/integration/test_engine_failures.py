@@ -58,7 +58,7 @@ def test_source_dying_mid_read_keeps_the_old_table(ctx, pg_db):
 
     result = JobService(ctx).run("orders", handle=RunHandle(on_progress=kill_once))
     assert result.status == "failed"
-    assert result.error.startswith("The source stopped mid-read:")
+    assert result.error.startswith("public.orders: The source stopped mid-read:")
     assert warehouse_rows("select count(*), max(id) from orders") == [(1000, 1000)]
     assert warehouse_rows("select count(*) from information_schema.tables "
                           "where table_name like '_sluice_stage_%'") == [(0,)]

@@ -87,8 +87,8 @@ def test_a_frozen_source_ends_the_run_with_the_liveness_message(ctx, private_pg_
     assert stopped, "the source was never frozen"
     assert result.status == "failed"
     assert result.error == (
-        "No data from the source for 3 seconds; the run was stopped and the destination left "
-        "as it was (is the source's server frozen or unreachable?).")
+        "public.big: No data from the source for 3 seconds; the run was stopped and the "
+        "destination left as it was (is the source's server frozen or unreachable?).")
     assert seconds < 60  # the bound (3 s) plus what the data in flight took to drain
     assert result.tables == [{"table": "public.big", "status": "failed", "rows": 0,
                               "error": result.error}]

@@ -41,7 +41,7 @@ class WriterLock:
         digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
         self.path = folder / f"duckdb-{digest[:16]}.lock"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise RunError(f"Cannot open {self.path}: {exc.strerror or exc}") from exc
@@ -145,8 +145,18 @@ class DuckDbDestination(SqlDestination):
     def close(self) -> None:
         try:
             self.conn.close()
+            self._private()
         finally:
             self.lock.release()
+
+    def _private(self) -> None:
+        """The local warehouse holds business data: 0600 like the store (a DuckDB file of
+        the user's own, elsewhere, keeps the permissions the user gave it)."""
+        from app import paths
+        from app.store.health import make_private
+
+        if self.path.parent.resolve() == paths.data_dir().resolve():
+            make_private(self.path, self.path.with_name(self.path.name + ".wal"))
 
 
 def _storable(batch: pa.RecordBatch) -> pa.RecordBatch:

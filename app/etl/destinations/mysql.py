@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -70,6 +71,7 @@ class MySqlDestination(SqlDestination):
 
         self.default_schema = params["database"]
         self.local_files = True
+        self._loaded: dict[str, int] = {}  # rows loaded so far, by staging table
         try:
             self.conn = pymysql.connect(
                 host=params["host"], port=int(params["port"]), user=params["user"],
@@ -79,12 +81,21 @@ class MySqlDestination(SqlDestination):
             raise RunError(f"Cannot connect to {params['host']}: {exc.args[-1]}") from exc
         self.execute("SET time_zone = '+00:00'")
 
+    def q(self, name: str) -> str:
+        """A quoted identifier, with `%` doubled: every statement goes through PyMySQL's
+        %-formatting (see execute), so a `%` in a name reaches the server as itself."""
+        if any(ord(c) > 0xFFFF for c in name):
+            raise RunError(f"MySQL and MariaDB cannot name anything {name!r}: their names hold "
+                           "no 4-byte characters such as emoji. Give the table another "
+                           "destination name, or leave the column out.")
+        return super().q(name).replace("%", "%%")
+
     def execute(self, sql: str, params=None) -> list[tuple]:
         import pymysql
 
         try:
             with self.conn.cursor() as cur:
-                cur.execute(sql, params)
+                cur.execute(sql, params if params is not None else ())
                 return list(cur.fetchall()) if cur.description else []
         except pymysql.err.MySQLError as exc:
             raise RunError(f"The server refused: {exc.args[-1]}") from exc
@@ -143,8 +154,13 @@ class MySqlDestination(SqlDestination):
                 # mid-file): any warning fails the load rather than keep a changed value.
                 if warned:
                     cur.execute("SHOW WARNINGS LIMIT 3")
-                    said = "; ".join(str(w[2]) for w in cur.fetchall())
-                    raise RunError(f"The server changed values while loading: {said}")
+                    done = self._loaded.get(relation, 0)
+                    # "at row 3" of this batch, as a row of the table being loaded.
+                    said = "; ".join(re.sub(r"at row (\d+)",
+                                            lambda m: f"at row {done + int(m.group(1)):,}",
+                                            str(w[2])) for w in cur.fetchall())
+                    raise RunError(f"The server refused values while loading: {said}")
+                self._loaded[relation] = self._loaded.get(relation, 0) + batch.num_rows
                 if loaded != batch.num_rows:
                     raise RunError(f"The server took {loaded:,} of {batch.num_rows:,} "
                                    "rows of a batch.")

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import pyarrow as pa
 
+from app.connectors.base import url_host
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
 
@@ -39,9 +40,28 @@ def adbc_uri(params: dict, secrets: dict) -> str:
     password = secrets.get("password")
     auth = f"{user}:{url_quote(password, safe='')}" if password else user
     query = urlencode({"sslmode": params.get("sslmode", "prefer"),
-                       "application_name": "Sluice", "connect_timeout": 10})
-    return (f"postgresql://{auth}@{params['host']}:{params['port']}/"
+                       "application_name": "Sluice", "connect_timeout": 10,
+                       # A peer that vanished (network gone, machine off) is noticed.
+                       "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
+                       "keepalives_count": 6})
+    return (f"postgresql://{auth}@{url_host(params['host'])}:{params['port']}/"
             f"{url_quote(params['database'], safe='')}?{query}")
+
+
+def _refuse_nul(batch: pa.RecordBatch, before: int) -> None:
+    """PostgreSQL text cannot hold a NUL character (0x00); name the first one's column and
+    row instead of the server's "invalid byte sequence" for the whole COPY."""
+    import pyarrow.compute as pc
+
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        found = pc.match_substring(column, "\x00")
+        if pc.any(found).as_py():
+            row = before + pc.index(found, True).as_py() + 1
+            raise RunError(f"{field.name}, row {row:,}: text with a NUL character (\\0) "
+                           "cannot be stored in PostgreSQL; leave the column out, or clean "
+                           "it at the source.")
 
 
 class IngestStream:
@@ -112,6 +132,7 @@ class PostgresDestination(SqlDestination):
 
         self.params, self.secrets = params, secrets
         self._stream: IngestStream | None = None
+        self._rows: dict[str, int] = {}  # rows given so far, by staging table
         try:
             self.conn = adbc.connect(adbc_uri(params, secrets))
         except adbc.Error as exc:
@@ -145,6 +166,8 @@ class PostgresDestination(SqlDestination):
         return self.params, self.secrets
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
+        _refuse_nul(batch, self._rows.get(relation, 0))
+        self._rows[relation] = self._rows.get(relation, 0) + batch.num_rows
         if self._stream is None:
             schema, table = self._split(relation)
             self._stream = IngestStream(self.conn, schema, table, batch.schema)

@@ -35,6 +35,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from app.connectors.base import url_host
 from app.etl.errors import RunCancelled, RunError
 from app.etl.readers import ReadAgain, ReadRequest, check_columns
 
@@ -236,7 +237,7 @@ class MySqlReader:
         password = self.secrets.get("password")
         auth = quote(self.params["user"], safe="") + (f":{quote(password, safe='')}"
                                                       if password else "")
-        uri = (f"mysql://{auth}@{self.params['host']}:{self.params['port']}/"
+        uri = (f"mysql://{auth}@{url_host(self.params['host'])}:{self.params['port']}/"
                f"{quote(self.params['database'], safe='')}")
         try:
             reader = connectorx.read_sql(uri, self.query(), return_type="arrow_stream",

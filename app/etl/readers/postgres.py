@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -160,13 +161,23 @@ class PostgresCopyReader:
         with self.conn.cursor() as cur:
             cur.copy_expert(self.copy_sql("binary", as_text), sink, size=1 << 20)
 
-    def _convert(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        """bytea arrives as hex text (\\x...); everything else is parsed to its type."""
+    def _convert(self, batch: pa.RecordBatch, first_row: int) -> pa.RecordBatch:
+        """bytea arrives as hex text (\\x...) and decimals wider than 38 digits as text
+        (Arrow's CSV reader has no decimal256); the rest was parsed to its type already."""
         columns = []
         for field, column in zip(self.schema, batch.columns, strict=True):
             if pa.types.is_binary(field.type):
                 column = pa.array([None if v is None else bytes.fromhex(v[2:])
                                    for v in column.to_pylist()], pa.binary())
+            elif _as_text(field.type):
+                try:
+                    column = column.cast(field.type)
+                except pa.ArrowInvalid:
+                    row, value = _first_unfit(column, field.type)
+                    raise RunError(f"{self.where}.{field.name}, row {first_row + row:,}: "
+                                   f"{value!r} cannot be stored as {types.in_words(field.type)};"
+                                   " leave the column out, or read it through a view that casts"
+                                   " it.") from None
             columns.append(column)
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
 
@@ -177,9 +188,10 @@ class PostgresCopyReader:
         self._thread = threading.Thread(target=self._pump, args=(write_fd,), daemon=True,
                                         name="sluice-pg-copy")
         self._thread.start()
-        text_types = {f.name: (pa.string() if pa.types.is_binary(f.type) else f.type)
+        text_types = {f.name: (pa.string() if _as_text(f.type) else f.type)
                       for f in self.schema}
-        binary = any(pa.types.is_binary(f.type) for f in self.schema)
+        converted = any(_as_text(f.type) for f in self.schema)
+        rows = 0
         try:
             with open(read_fd, "rb", buffering=1 << 20) as source:
                 reader = csv.open_csv(
@@ -204,7 +216,8 @@ class PostgresCopyReader:
                     if self.cancel.is_set():
                         self.conn.cancel()
                         raise RunCancelled()
-                    yield self._convert(batch) if binary else batch
+                    yield self._convert(batch, rows + 1) if converted else batch
+                    rows += batch.num_rows
         except pa.ArrowInvalid as exc:
             self._thread.join()
             if self._error is not None:
@@ -213,7 +226,7 @@ class PostgresCopyReader:
                 return  # a table without rows
             if "straddling" in str(exc):
                 raise self._roomier() from exc
-            raise RunError(f"Could not read the COPY output: {exc}") from exc
+            raise self._unfit(exc) from exc
         except GeneratorExit:
             with contextlib.suppress(Exception):  # the connection may be closed already
                 self.conn.cancel()
@@ -221,6 +234,22 @@ class PostgresCopyReader:
         self._thread.join()
         if self._error is not None:
             raise self._failure() from self._error
+
+    def _unfit(self, exc: Exception) -> RunError:
+        """A value Arrow could not take, named by table, column and row ("In CSV column #3:
+        Row #2: ... 'infinity'" becomes "public.orders.delivered_at, row 2: ...")."""
+        found = re.search(r"CSV column #(\d+): Row #(\d+): (.*)", str(exc), re.DOTALL)
+        if not found:
+            return RunError(f"Could not read {self.where}: {exc}")
+        index, row, reason = int(found.group(1)), int(found.group(2)), found.group(3)
+        if index >= len(self.schema):
+            return RunError(f"Could not read {self.where}, row {row:,}: {reason}")
+        field = self.schema.field(index)
+        value = re.search(r"'([^']*)'", reason)
+        what = f"{value.group(1)!r}" if value else "a value"
+        return RunError(f"{self.where}.{field.name}, row {row:,}: {what} cannot be stored as "
+                        f"{types.in_words(field.type)}; leave the column out, or read it "
+                        "through a view that casts it.")
 
     def _roomier(self) -> ReadAgain:
         """A row is wider than the CSV block: measure the widest row (its record text form,
@@ -265,3 +294,21 @@ class PostgresCopyReader:
 
     def _thread_alive(self) -> bool:
         return getattr(self, "_thread", None) is not None and self._thread.is_alive()
+
+
+def _as_text(arrow_type: pa.DataType) -> bool:
+    """Read as text by the CSV reader and converted after: bytea, and decimal256."""
+    return pa.types.is_binary(arrow_type) or (pa.types.is_decimal(arrow_type) and
+                                              arrow_type.bit_width == 256)
+
+
+def _first_unfit(column: pa.Array, arrow_type: pa.DataType) -> tuple[int, str]:
+    """The first value of a text column that does not cast to `arrow_type` (0-based row)."""
+    for row, value in enumerate(column.to_pylist()):
+        if value is None:
+            continue
+        try:
+            pa.array([value]).cast(arrow_type)
+        except pa.ArrowInvalid:
+            return row, value
+    return 0, "a value"
