@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -212,5 +212,3 @@ def stops_process(exc: BaseException) -> bool:
     driver's panic (pyo3's PanicException, also a BaseException) does not."""
     return not isinstance(exc, Exception) and type(exc).__name__ != "PanicException"
 
-
-Announce = Callable[[str], None]

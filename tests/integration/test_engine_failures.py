@@ -78,6 +78,16 @@ def test_cancel_keeps_the_old_table_and_records_it(ctx, pg_db):
     assert [r.status for r in JobService(ctx).runs("orders")] == ["cancelled", "succeeded"]
 
 
+def _loading(job: str) -> subprocess.Popen:
+    """`job run` in another process, once its first progress line says rows are moving."""
+    proc = subprocess.Popen([sys.executable, "main.py", "job", "run", job], cwd=ROOT,
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env=os.environ.copy())
+    line = proc.stderr.readline()
+    assert "rows" in line, line
+    return proc
+
+
 @pytest.mark.parametrize("destination", ["local", "postgres"])
 def test_sigkill_mid_replace_never_leaves_a_partial_table(ctx, pg_db, pg_admin, destination):
     from tests.server_fixtures import _pg_database, _pg_drop
@@ -94,14 +104,9 @@ def test_sigkill_mid_replace_never_leaves_a_partial_table(ctx, pg_db, pg_admin, 
         make_job(ctx, "orders", "src", [TableSpec("orders")], destination=dest)
         assert run(ctx, "orders").status == "succeeded"
         _orders(pg_db, 3_000_000)
-        proc = subprocess.Popen([sys.executable, "main.py", "job", "run", "orders"], cwd=ROOT,
-                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                env=os.environ.copy())
-        line = proc.stderr.readline()  # the first progress line: rows are being loaded
-        assert "rows" in line, line
+        proc = _loading("orders")
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(30)
-        proc.stderr.close()
+        proc.communicate(timeout=30)
 
         def count():
             if destination == "local":
@@ -226,11 +231,7 @@ def test_ctrl_c_or_sigterm_cancel_the_run_cleanly(ctx, pg_db, signum, code):
     make_job(ctx, "orders", "src", [TableSpec("orders")])
     assert run(ctx, "orders").status == "succeeded"
     _orders(pg_db, 3_000_000)
-    proc = subprocess.Popen([sys.executable, "main.py", "job", "run", "orders"], cwd=ROOT,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                            env=os.environ.copy())
-    line = proc.stderr.readline()  # the first progress line: rows are being loaded
-    assert "rows" in line, line
+    proc = _loading("orders")
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
@@ -246,15 +247,11 @@ def test_a_killed_run_is_marked_interrupted_by_the_next_look(ctx, pg_db):
     _orders(pg_db, 3_000_000)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "orders", "src", [TableSpec("orders")])
-    proc = subprocess.Popen([sys.executable, "main.py", "job", "run", "orders"], cwd=ROOT,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            env=os.environ.copy())
-    assert "rows" in proc.stderr.readline()
+    proc = _loading("orders")
     # While it runs, looking changes nothing.
     assert [r.status for r in JobService(ctx).runs("orders")] == ["running"]
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(30)
-    proc.stderr.close()
+    proc.communicate(timeout=30)
     # Any look afterwards (here `job runs` in another process) tells it ended.
     from tests.integration.test_cli import sluice
 
