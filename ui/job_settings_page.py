@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
+    QSpinBox,
     QTableWidget,
     QToolButton,
     QVBoxLayout,
@@ -105,6 +106,19 @@ class SettingsPage(QWizardPage):
             "The destination schema (in a folder: the start of the file name)")
         self.table.setMinimumHeight(118)
 
+        from app.etl.watchdog import STALL_SECONDS
+
+        self.stall = QSpinBox()
+        self.stall.setObjectName("stallMinutes")
+        self.stall.setRange(0, 7 * 24 * 60)
+        self.stall.setSuffix(" min")
+        self.stall.setSpecialValueText("never")
+        self.stall.setToolTip("A frozen or unreachable server would hold a run for ever; after "
+                              "this long without rows moving the run is stopped and the "
+                              "destination left as it was.")
+        self.stall_default = STALL_SECONDS // 60
+        self.stall.setValue(round(editing.stall_bound / 60) if editing else self.stall_default)
+        self.stall.valueChanged.connect(self._refresh)
         self.schedule = ScheduleEditor()
         self.schedule.changed.connect(self._refresh)
         if editing:
@@ -136,7 +150,12 @@ class SettingsPage(QWizardPage):
         top.addWidget(self.mode_all)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
-        layout.addWidget(_heading("Schedule"))
+        when = QHBoxLayout()
+        when.addWidget(_heading("Schedule"))
+        when.addStretch(1)
+        when.addWidget(QLabel("Stop a run when no rows move for"))
+        when.addWidget(self.stall)
+        layout.addLayout(when)
         layout.addWidget(self.schedule)
         layout.addWidget(_heading("Review"))
         layout.addWidget(scroll)
@@ -429,9 +448,13 @@ class SettingsPage(QWizardPage):
         from app.services.jobs import JobDraft
 
         wizard = self.wizard()
+        minutes = self.stall.value()
+        kept = self.editing.stall_seconds if self.editing else None
+        stall = kept if kept is None and minutes == self.stall_default else minutes * 60
         return JobDraft(wizard.source_page.name.text(), self.source_id,
                         [TableSpec.from_json(s.to_json()) for s in self.specs],
-                        self.destination.currentData() or self.local, self.schedule.schedule())
+                        self.destination.currentData() or self.local, self.schedule.schedule(),
+                        stall)
 
     def problems(self) -> list[str]:
         """What must be fixed before the job can be saved, in the user's words."""

@@ -59,6 +59,12 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
     if draft.name.strip() != old.name:
         lines.append(f"Renamed from {old.name} to {draft.name.strip()}; saved cursors are "
                      "kept.")
+    if draft.stall_seconds != old.stall_seconds:
+        from app.etl.watchdog import STALL_SECONDS, in_words
+
+        bound = STALL_SECONDS if draft.stall_seconds is None else draft.stall_seconds
+        lines.append("Runs are never stopped for want of rows moving." if not bound else
+                     f"A run is stopped after {in_words(bound)} without rows moving.")
     if draft.schedule != old.schedule:
         lines.append(f"Schedule: {old.schedule.describe()} → {draft.schedule.describe()}.")
     return lines

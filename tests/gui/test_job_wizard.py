@@ -537,3 +537,24 @@ def test_columns_left_out_in_step_3_are_never_copied(qtbot, make_window, ctx, pg
     assert [r[0] for r in warehouse_rows(
         "select column_name from information_schema.columns where table_name = 'orders'")] \
         == ["amount", "id", "updated_at"]
+
+
+def test_the_stall_bound_is_set_in_step_3(qtbot, make_window, ctx, pg_db):
+    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    stall = wizard.settings_page.stall
+    assert stall.value() == 10 and stall.suffix() == " min"
+    stall.setFocus()
+    stall.selectAll()
+    qtbot.keyClicks(stall, "3")
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    job = JobService(ctx).get("Sales ETL")
+    assert job.stall_seconds == 180
+    click_card_button(qtbot, window.jobs, "Sales ETL", "edit")
+    edit = window.job_wizard
+    qtbot.waitExposed(edit)
+    _wait_columns(qtbot, edit)
+    assert edit.settings_page.stall.value() == 3
+    edit.settings_page.stall.setValue(0)
+    assert "Runs are never stopped for want of rows moving." in \
+        edit.settings_page.review.text()
