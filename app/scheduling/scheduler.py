@@ -8,14 +8,12 @@ first to take the lock; another window, or the CLI, runs jobs only when asked.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app import paths
+from app import locks
 from app.scheduling.schedule import ScheduleError
 
 if TYPE_CHECKING:
@@ -34,7 +32,7 @@ class Scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.jobs, self.fire = jobs, fire
-        self._lock_fd: int | None = None
+        self._lock: locks.FileLock | None = None
         self._keys: dict[str, tuple] = {}  # job id -> what it was scheduled from
         self._scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1,
@@ -46,16 +44,12 @@ class Scheduler:
 
     def start(self) -> bool:
         """Start scheduling; False (and nothing started) when another process schedules."""
-        folder = paths.data_dir() / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / "scheduler.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+        lock = locks.FileLock(locks.folder() / "scheduler.lock")
+        if not lock.acquire(wait=False):
+            lock.release()
             log.info("another Sluice process runs the schedules")
             return False
-        self._lock_fd = fd
+        self._lock = lock
         self._scheduler.start()
         self.sync()
         return True
@@ -103,6 +97,6 @@ class Scheduler:
     def stop(self) -> None:
         if self.running:
             self._scheduler.shutdown(wait=False)
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

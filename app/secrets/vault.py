@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -67,16 +65,11 @@ class EncryptedVault:
 
     # --- the file ------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self) -> contextlib.AbstractContextManager:
         """Exclusive use of the vault file for one read-modify-write, across processes."""
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT,
-                     0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+        from app import locks
+
+        return locks.held(self.path.with_name(self.path.name + ".lock"))
 
     def _exists(self) -> bool:
         return self.path.exists() and self.path.stat().st_size > 0

@@ -11,10 +11,8 @@ ended; marked by the next process that looks).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
-import os
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app import paths
+from app import locks
 from app.connectors.base import scrub
 from app.etl.errors import RunCancelled, RunError
 from app.etl.pipeline import RunHandle
@@ -45,17 +43,13 @@ class JobBusy(ServiceError):
 @contextlib.contextmanager
 def job_lock(job_id: str, job_name: str) -> Iterator[None]:
     """One run of a job at a time, across processes (GUI, CLI, scheduler)."""
-    folder = paths.data_dir() / "locks"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    fd = os.open(folder / f"job-{job_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = locks.FileLock(locks.folder() / f"job-{job_id}.lock")
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise JobBusy(f"Job {job_name!r} is already running.") from exc
+        if not lock.acquire(wait=False):
+            raise JobBusy(f"Job {job_name!r} is already running.")
         yield
     finally:
-        os.close(fd)
+        lock.release()
 
 
 @dataclass

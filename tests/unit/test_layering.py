@@ -45,3 +45,17 @@ def test_ui_reaches_data_only_through_services():
     offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & set(deep))
                  for p in (ROOT / "ui").rglob("*.py") if _imports(p) & set(deep)}
     assert offenders == {}
+
+
+def test_no_module_imports_a_platform_lock_module_at_load():
+    """fcntl (POSIX) and msvcrt (Windows) are imported where used, in app/locks.py, so the
+    app imports on either platform."""
+    offenders = []
+    for path in [*(ROOT / "app").rglob("*.py"), *(ROOT / "ui").rglob("*.py")]:
+        tree = ast.parse(path.read_text(), str(path))
+        for node in tree.body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.split(".")[0] in ("fcntl", "msvcrt") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -8,8 +8,6 @@ the run's progress) instead of failing.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 import time
@@ -19,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from app import locks
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunCancelled, RunError
 from app.etl.types import MAX_DECIMAL128
@@ -29,55 +28,38 @@ POLL_SECONDS = 0.5
 
 
 class WriterLock:
-    """An exclusive lock on a DuckDB file's companion lock file, waited for within bounds.
+    """An exclusive lock standing for a DuckDB file, waited for within bounds.
 
     `waiting(text)` is called while another writer holds it; `cancelled()` ends the wait."""
 
     def __init__(self, path: Path, owner: str, waiting: Callable[[str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> None:
-        from app import paths
-
-        folder = paths.data_dir() / "locks"
         digest = hashlib.sha1(str(path.resolve()).encode(), usedforsecurity=False).hexdigest()
-        self.path = folder / f"duckdb-{digest[:16]}.lock"
         try:
-            folder.mkdir(mode=0o700, exist_ok=True)
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self.lock = locks.FileLock(locks.folder() / f"duckdb-{digest[:16]}.lock")
         except OSError as exc:
-            raise RunError(f"Cannot open {self.path}: {exc.strerror or exc}") from exc
+            raise RunError(f"Cannot take the lock of {path.name}: {exc.strerror or exc}") \
+                from exc
         deadline = time.monotonic() + WAIT_SECONDS
         said = False
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if cancelled is not None and cancelled():
-                    self.release()
-                    raise RunCancelled() from None
-                if time.monotonic() > deadline:
-                    holder = self._holder()
-                    self.release()
-                    raise RunError(f"{path.name} stayed busy for {WAIT_SECONDS // 60} minutes"
-                                   f" ({holder} is writing to it); try again later.") from None
-                if waiting is not None and not said:
-                    waiting(f"Waiting for {path.name}: {self._holder()} is writing to it")
-                    said = True
-                # Another process holds the lock; flock has no timeout, so look again.
-                time.sleep(POLL_SECONDS)
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{owner} (pid {os.getpid()})".encode(), 0)
-
-    def _holder(self) -> str:
-        with contextlib.suppress(OSError):
-            text = os.pread(self.fd, 200, 0).decode("utf-8", "replace").strip()
-            if text:
-                return text
-        return "another job"
+        while not self.lock.acquire(wait=False):
+            holder = self.lock.holder() or "another job"
+            if cancelled is not None and cancelled():
+                self.release()
+                raise RunCancelled()
+            if time.monotonic() > deadline:
+                self.release()
+                raise RunError(f"{path.name} stayed busy for {WAIT_SECONDS // 60} minutes "
+                               f"({holder} is writing to it); try again later.")
+            if waiting is not None and not said:
+                waiting(f"Waiting for {path.name}: {holder} is writing to it")
+                said = True
+            # A wait that can be cancelled and bounded: look again shortly.
+            time.sleep(POLL_SECONDS)
+        self.lock.note(f"{owner} (pid {os.getpid()})")
 
     def release(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.fd)  # closing the descriptor releases the lock
+        self.lock.release()
 
 
 class DuckDbDestination(SqlDestination):

@@ -14,7 +14,6 @@ can be read back).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import json
 import os
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from app import locks
 from app.etl.destinations import FILE_MODES, Target
 from app.etl.errors import RunError
 
@@ -145,29 +145,20 @@ class FileLoad:
 
     def _unlock(self) -> None:
         if self.lock is not None:
-            os.close(self.lock)
+            self.lock.release()
             self.lock = None
 
 
-def _hold(path: Path) -> int:
-    """Create `path`, locked for as long as the returned descriptor is open."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
+def _hold(path: Path) -> locks.FileLock:
+    """Create `path`, locked for as long as the returned lock is held."""
+    lock = locks.FileLock(path, exclusive_create=True)
+    lock.acquire(wait=True)
+    return lock
 
 
 def _remove_leftovers(final: Path) -> None:
     """Remove the temporary files of `final` that no live writer holds (a killed run's)."""
     for tmp in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
-        try:
-            fd = os.open(tmp, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # being written now
-        finally:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        if locks.free(tmp):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
