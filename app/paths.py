@@ -32,3 +32,12 @@ def store_path() -> Path:
 
 def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
+
+
+def make_private(*paths: Path) -> None:
+    """Business data: readable by its owner only (0600 files, 0700 folders)."""
+    import contextlib
+
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            path.chmod(0o700 if path.is_dir() else 0o600)

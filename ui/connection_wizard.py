@@ -24,9 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectors import registry
-from app.secrets import SecretError
 from app.services.connections import ConnectionService, ConnectionView, Draft, Proof
-from app.services.errors import DuplicateCredentials, DuplicateName, ServiceError, ValidationError
+from app.services.errors import (
+    DuplicateCredentials,
+    DuplicateName,
+    SecretError,
+    ServiceError,
+    ValidationError,
+)
 from ui import dialogs, theme
 from ui.connection_form import ConnectionForm
 from ui.workers import Bridge, Task

@@ -26,7 +26,7 @@ DOT = {"succeeded": "ok", "failed": "failed", "interrupted": "failed", "cancelle
 
 def route(job: JobView) -> str:
     tables = ", ".join(t.source_name for t in job.tables)
-    destination = job.destination_name if job.destination_id else "local warehouse"
+    destination = job.destination_label
     return f"{job.source_name} → {destination}: {tables}"
 
 

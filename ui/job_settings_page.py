@@ -29,10 +29,8 @@ from ui.schedule_editor import ScheduleEditor
 from ui.workers import Bridge, Task
 
 if TYPE_CHECKING:
-    from app.etl.describe import TableShape
-    from app.etl.runner import TableSpec
     from app.services.connections import ConnectionService
-    from app.services.jobs import JobDraft, JobService, JobView
+    from app.services.jobs import JobDraft, JobService, JobView, TableShape, TableSpec
 
 COLUMNS = ("Source table", "Schema", "Destination table", "Mode", "Cursor", "Primary key",
            "Columns")
@@ -79,7 +77,6 @@ class SettingsPage(QWizardPage):
         # the naming rule fills in only the others.
         self.kept: set[tuple[str | None, str]] = set() if editing is None else {
             (t.schema, t.table) for t in editing.tables}
-        self.collision: str | None = None
 
         self.destination = QComboBox()
         self.destination.setObjectName("destination")
@@ -106,7 +103,7 @@ class SettingsPage(QWizardPage):
             "The destination schema (in a folder: the start of the file name)")
         self.table.setMinimumHeight(118)
 
-        from app.etl.watchdog import STALL_SECONDS
+        from app.services.jobs import STALL_SECONDS
 
         self.stall = QSpinBox()
         self.stall.setObjectName("stallMinutes")
@@ -164,8 +161,6 @@ class SettingsPage(QWizardPage):
     # --- building ------------------------------------------------------------------------
 
     def initializePage(self) -> None:  # noqa: N802 - Qt API
-        from app.etl.destinations import WRITABLE
-
         wizard = self.wizard()
         source = wizard.source_page.source()
         if source.id != self.source_id:
@@ -184,12 +179,10 @@ class SettingsPage(QWizardPage):
                 self.editing.destination_id else self.local
         self.destination.blockSignals(True)
         self.destination.clear()
-        self.destination.addItem("Local warehouse (DuckDB, on this computer)", self.local)
-        self.dest_names = {self.local: "the local warehouse"}
-        for view in self.connections.list():
-            if view.type_key in WRITABLE and view.id != source.id:
-                self.destination.addItem(f"{view.name} — {view.type_label}", view.id)
-                self.dest_names[view.id] = view.name
+        self.dest_names = {}
+        for dest_id, choice, name in self.jobs.destinations(source.id):
+            self.destination.addItem(choice, dest_id)
+            self.dest_names[dest_id] = name
         self.destination.setCurrentIndex(max(0, self.destination.findData(chosen)))
         self.destination.blockSignals(False)
         self.rows = wizard.tables_page.chosen()
@@ -203,52 +196,35 @@ class SettingsPage(QWizardPage):
         self._refresh()
 
     def _spec_for(self, schema: str | None, table: str) -> TableSpec:
-        from app.etl.runner import TableSpec
+        from app.services.jobs import TableSpec
 
         for spec in self.specs:
             if spec.table == table and (spec.schema is None or spec.schema == schema):
                 return spec
         return TableSpec(table=table, schema=schema)
 
+    def _dest_id(self) -> str:
+        return self.destination.currentData() or self.local
+
     def _place(self) -> None:
         """Fill in where each table lands by the naming rule (the service's), except the
-        tables whose destination the user chose; note any two that would collide."""
-        from app.etl.runner import TableSpec
+        tables whose destination the user chose."""
+        from app.services.jobs import TableSpec
 
         fresh = [spec if (spec.schema, spec.table) in self.kept else
                  TableSpec.from_json({**spec.to_json(), "dest_schema": None,
                                       "dest_table": None})
                  for spec in self.specs]
-        placed, self.collision = self.jobs.placed(
-            self.source_id, self.destination.currentData() or self.local, fresh,
-            frozenset(self.kept))
+        placed = self.jobs.placed(self.source_id, self._dest_id(), fresh, frozenset(self.kept))
         for spec, where in zip(self.specs, placed, strict=True):
             spec.dest_schema, spec.dest_table = where.dest_schema, where.dest_table
 
-    def _dest_kind(self) -> tuple[str | None, dict]:
-        """The destination's type (None: the local warehouse) and parameters."""
-        dest_id = self.destination.currentData()
-        if dest_id in (None, self.local):
-            return None, {}
-        view = self.connections.get(dest_id)
-        return view.type_key, view.params
-
     def _dest_facts(self) -> tuple[str | None, bool]:
-        """The destination's default schema, and whether it has schemas at all."""
-        from app.etl import naming
-
-        kind, params = self._dest_kind()
-        return naming.destination_default_schema(kind, params), kind != "sqlite"
+        """The destination's default schema, and whether a job may name another there."""
+        return self.jobs.destination_schema(self._dest_id())
 
     def _allowed_modes(self) -> tuple[str, ...]:
-        from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES
-
-        dest_id = self.destination.currentData()
-        if dest_id in (None, self.local):
-            return MODES
-        kind = self.connections.get(dest_id).type_key
-        return {"parquet": FILE_MODES, "csv": FILE_MODES, "json": FILE_MODES,
-                "bigquery": BIGQUERY_MODES}.get(kind, MODES)
+        return self.jobs.allowed_modes(self._dest_id())
 
     def _fill_modes(self) -> None:
         allowed = self._allowed_modes()
@@ -444,8 +420,7 @@ class SettingsPage(QWizardPage):
     # --- state ---------------------------------------------------------------------------
 
     def draft(self) -> JobDraft:
-        from app.etl.runner import TableSpec
-        from app.services.jobs import JobDraft
+        from app.services.jobs import JobDraft, TableSpec
 
         wizard = self.wizard()
         minutes = self.stall.value()
@@ -453,53 +428,29 @@ class SettingsPage(QWizardPage):
         stall = kept if kept is None and minutes == self.stall_default else minutes * 60
         return JobDraft(wizard.source_page.name.text(), self.source_id,
                         [TableSpec.from_json(s.to_json()) for s in self.specs],
-                        self.destination.currentData() or self.local, self.schedule.schedule(),
-                        stall)
+                        self._dest_id(), self.schedule.schedule(), stall)
 
-    def problems(self) -> list[str]:
-        """What must be fixed before the job can be saved, in the user's words."""
-        found = []
-        for pair, spec in zip(self.rows, self.specs, strict=True):
-            if spec.mode == "incremental" and not spec.cursor:
-                found.append(f"{spec.source_name}: incremental mode needs a cursor column.")
-            if spec.mode == "merge" and not spec.primary_key:
-                found.append(f"{spec.source_name}: merge mode needs a primary key.")
-            shape = self.shapes.get(_name(*pair))
-            if shape is None:
-                continue
-            names = {c.name for c in shape.columns}
-            used = ([spec.cursor] if spec.mode == "incremental" and spec.cursor else []) + \
-                (spec.primary_key if spec.mode in ("incremental", "merge") else [])
-            missing = [c for c in used if c not in names]
-            if missing:
-                found.append(f"{spec.source_name} has no column {', '.join(missing)}.")
-            needed = [c for c in used if c in spec.exclude_columns]
-            if needed:
-                found.append(f"{spec.source_name}: {', '.join(needed)} cannot be left out "
-                             "(the cursor and key are always copied).")
-        if self.collision:
-            found.append(self.collision)
-        problem = self.schedule.error()
-        if problem:
-            found.append(f"Schedule: {problem}")
-        return found
+    def problems(self) -> list[tuple[str, str]]:
+        """What must be fixed before the job can be saved (the service's rules), as
+        (field, message)."""
+        shapes = {spec.source_name: self.shapes[_name(*pair)]
+                  for pair, spec in zip(self.rows, self.specs, strict=True)
+                  if _name(*pair) in self.shapes}
+        return self.jobs.problems(self.draft(), shapes)
 
     def _refresh(self) -> None:
         if not self.specs or self.wizard() is None:
             return
         # The schedule's own problem is shown (in red) under the schedule.
-        problems = [p for p in self.problems() if not p.startswith("Schedule: ")]
+        problems = [message for field, message in self.problems() if field != "schedule"]
         if self.task is None:
             self._set_status("failed" if problems else None, "\n".join(problems))
         self.review.setText(self._review())
         self.completeChanged.emit()
 
     def _review(self) -> str:
-        from app.etl import naming
-
         draft = self.draft()
-        dest = self.dest_names.get(self.destination.currentData(), "")
-        kind = self._dest_kind()
+        dest = self.dest_names.get(self._dest_id(), "")
         count = len(draft.tables)
         lines = [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
                  f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "
@@ -513,7 +464,8 @@ class SettingsPage(QWizardPage):
             if spec.exclude_columns:
                 how += f", leaving out {', '.join(spec.exclude_columns)}"
             lines.append(f"&nbsp;• {escape(spec.source_name)} → "
-                         f"{escape(naming.landing(spec, *kind))}: {escape(how)}")
+                         f"{escape(self.jobs.landing(spec, self._dest_id()))}: "
+                         f"{escape(how)}")
         schedule = draft.schedule
         words = schedule.describe()
         if not self.schedule.error() and schedule.kind != "manual":

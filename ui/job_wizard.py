@@ -46,8 +46,7 @@ from ui.table_catalog import CatalogFilter, CatalogModel
 from ui.workers import Bridge, Task
 
 if TYPE_CHECKING:
-    from app.connectors.base import TableInfo
-    from app.services.connections import ConnectionService, ConnectionView
+    from app.services.connections import ConnectionService, ConnectionView, TableInfo
     from app.services.jobs import JobService, JobView
 
 SOURCE_PAGE, TABLES_PAGE, SETTINGS_PAGE = 0, 1, 2

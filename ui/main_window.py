@@ -34,12 +34,10 @@ from ui.store_problem import StoreProblem
 from ui.workers import Bridge
 
 if TYPE_CHECKING:
-    from app.connectors.base import TestResult
-    from app.etl.pipeline import RunHandle
     from app.scheduling.scheduler import Scheduler
-    from app.services.connections import ConnectionService
+    from app.services.connections import ConnectionService, TestResult
     from app.services.context import AppContext
-    from app.services.jobs import JobService, JobView, RunView
+    from app.services.jobs import JobService, JobView, RunHandle, RunView
     from ui.connection_wizard import ConnectionWizard
 
 
@@ -266,7 +264,7 @@ class MainWindow(QMainWindow):
 
     def run_job(self, job_id: str, trigger: str = "manual") -> None:
         """Run a job now on a worker; its card shows progress and offers Cancel."""
-        from app.etl.pipeline import RunHandle
+        from app.services.jobs import RunHandle
 
         if job_id in self.handles:
             return  # already running here; a schedule that fires meanwhile is coalesced
@@ -367,7 +365,7 @@ class MainWindow(QMainWindow):
         if job is None:
             return
         tables = [t.destination_name for t in job.tables]
-        where = job.destination_name if job.destination_id else "the local warehouse"
+        where = job.destination_label
         count = f"{len(tables)} table{'s' if len(tables) != 1 else ''}"
         self.notice = dialogs.choose(
             self, "Delete job", f"Delete the job “{job.name}” and its run history?",

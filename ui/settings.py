@@ -29,7 +29,7 @@ def save(settings: QSettings) -> None:
     """Write the settings now; the file is the user's own (0600, like the store)."""
     from pathlib import Path
 
-    from app.store.health import make_private
+    from app.paths import make_private
 
     settings.sync()
     make_private(Path(settings.fileName()))

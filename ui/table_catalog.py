@@ -18,8 +18,8 @@ from PySide6.QtCore import (
 from app.timefmt import ago
 
 if TYPE_CHECKING:
-    from app.connectors.base import TableInfo
-    from app.etl.runner import TableSpec
+    from app.services.connections import TableInfo
+    from app.services.jobs import TableSpec
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("Schema", "Table", "Rows", "Last updated")

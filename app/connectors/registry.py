@@ -9,8 +9,10 @@ from __future__ import annotations
 import importlib.util
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from app.vocabulary import MODES, Mode
 
 RELATIONAL, NOSQL, FILES = "relational", "nosql", "files"
 CATEGORIES = {RELATIONAL: "Relational DB", FILES: "Files", NOSQL: "NoSQL"}
@@ -56,6 +58,60 @@ class Driver:
 
 
 @dataclass(frozen=True)
+class Engine:
+    """What the engine can do with a type: one declaration, read by the job rules, the
+    wizard, the CLI and the README (after dlt's destination capabilities)."""
+
+    reader: str | None = None
+    """`module:callable(type_key, params, secrets, request, cancel)` giving a Reader;
+    None: tables of this type cannot be read yet."""
+    writer: str | None = None
+    """`module:Class` of the destination (`Class.open(type_key, params, secrets, handle,
+    owner)`); None: Sluice cannot write there yet."""
+    write_modes: tuple[Mode, ...] = ()
+    """The sync modes the destination takes."""
+    schemas: bool = False
+    """As a destination, a source's schema stays a schema (or starts a folder's file
+    name); otherwise it joins the table's name."""
+    default_schema: str | None = None
+    """The schema tables are in when nobody names one (`public`)."""
+    schema_param: str | None = None
+    """...or the form field that names it (a MySQL database, a BigQuery dataset)."""
+    upper_schema: bool = False
+    """The default schema is the field's value upper-cased (Oracle's user)."""
+    case_sensitive: bool = False
+    """Tells `Orders` from `orders` as a destination."""
+    takes_schema: bool = True
+    """A job may name a destination schema there (not in a SQLite file)."""
+    folder: bool = False
+    """As a destination, a folder with one file a table (names per app.etl.naming)."""
+    source_schemas: bool = True
+    """Its tables' identity includes a schema (not so where a connection is one schema:
+    MySQL's database, a SQLite file, a folder)."""
+    inspected: bool = False
+    """Its tables' columns are described through SQLAlchemy's inspector (else by its
+    reader)."""
+    rows: str = "unknown"
+    """What its table listing says of row counts: exact, exact when small, estimated."""
+    last_updated: bool = False
+    """Whether its table listing says when each table last changed."""
+
+    def schema_of(self, params: dict) -> str | None:
+        """The default schema of a connection with `params`."""
+        value = self.default_schema or (params.get(self.schema_param)
+                                        if self.schema_param else None)
+        return value.upper() if value and self.upper_schema else value
+
+    @property
+    def readable(self) -> bool:
+        return self.reader is not None
+
+    @property
+    def writable(self) -> bool:
+        return self.writer is not None
+
+
+@dataclass(frozen=True)
 class ConnectionType:
     key: str
     label: str
@@ -66,6 +122,7 @@ class ConnectionType:
     identity: tuple[str, ...]  # fields that make two connections "the same credentials"
     capabilities: frozenset[str] = frozenset({"test", "tables"})
     name_hint: str = "database"  # the field that names the connection ("PostgreSQL - sales")
+    engine: Engine = Engine()
 
     @property
     def icon(self) -> str:
@@ -92,6 +149,8 @@ class ConnectionType:
             "driver": {"module": self.driver.module, "package": self.driver.package,
                        "installed": self.driver.installed()},
             "capabilities": sorted(self.capabilities),
+            "engine": {"read": self.engine.readable, "write_modes": list(self.engine.write_modes),
+                       "rows": self.engine.rows, "last_updated": self.engine.last_updated},
             "fields": [
                 {"key": f.key, "label": f.label, "kind": f.kind, "required": f.required,
                  "default": f.default, "secret": f.secret, "choices": list(f.choices)}
@@ -240,6 +299,59 @@ TYPES: tuple[ConnectionType, ...] = (
                    FILE_ID, name_hint="path"),
 )
 
+# --- the engine's abilities, per type --------------------------------------------------
+
+_SQL = "app.etl.readers.sql:SqlReader"
+_FILES_READ = "app.etl.readers.files:open_file_reader"
+_FOLDER = Engine(_FILES_READ, "app.etl.destinations.files:FolderDestination", ("replace",),
+                 schemas=True, folder=True, source_schemas=False, rows="exact when small",
+                 last_updated=True)
+ALL_MODES: tuple[Mode, ...] = MODES
+ENGINES: dict[str, Engine] = {
+    "postgresql": Engine("app.etl.readers.postgres:PostgresCopyReader",
+                         "app.etl.destinations.postgres:PostgresDestination", ALL_MODES,
+                         schemas=True, default_schema="public", case_sensitive=True,
+                         rows="exact when small"),
+    "mysql": Engine("app.etl.readers.mysql:MySqlReader",
+                    "app.etl.destinations.mysql:MySqlDestination", ALL_MODES,
+                    schema_param="database", source_schemas=False, rows="exact when small",
+                    last_updated=True),
+    "oracle": Engine(_SQL, schema_param="user", upper_schema=True, inspected=True,
+                     rows="estimated", last_updated=True),
+    "sqlserver": Engine(_SQL, default_schema="dbo", inspected=True, rows="exact",
+                        last_updated=True),
+    "db2": Engine(rows="estimated", last_updated=True),
+    "redshift": Engine(_SQL, default_schema="public", inspected=True, rows="exact"),
+    "bigquery": Engine("app.etl.readers.bigquery:BigQueryReader",
+                       "app.etl.destinations.bigquery:BigQueryDestination",
+                       ("replace", "append"), schema_param="dataset", case_sensitive=True,
+                       rows="exact", last_updated=True),
+    "snowflake": Engine(rows="exact", last_updated=True),
+    "teradata": Engine(last_updated=True),
+    "sqlite": Engine(_SQL, "app.etl.destinations.sqlite:SqliteDestination", ALL_MODES,
+                     default_schema="main", takes_schema=False, source_schemas=False,
+                     inspected=True, rows="exact"),
+    "duckdb": Engine("app.etl.readers.duck:DuckDbReader",
+                     "app.etl.destinations.duck:DuckDbDestination", ALL_MODES, schemas=True,
+                     default_schema="main", rows="exact"),
+    "mongodb": Engine(rows="estimated"),
+    "cassandra": Engine(),
+    "redis": Engine(rows="exact when small"),
+    "firestore": Engine(rows="exact"),
+    "dynamodb": Engine(rows="estimated"),
+    "csv": _FOLDER,
+    "json": _FOLDER,
+    "parquet": _FOLDER,
+    "avro": Engine(_FILES_READ, source_schemas=False, rows="exact", last_updated=True),
+    "excel": Engine(_FILES_READ, source_schemas=False, rows="estimated", last_updated=True),
+    "text": Engine(_FILES_READ, source_schemas=False, rows="estimated", last_updated=True),
+}
+ENGINES["mariadb"] = ENGINES["mysql"]
+ENGINES["synapse"] = ENGINES["sqlserver"]
+TYPES = tuple(replace(t, engine=ENGINES[t.key]) for t in TYPES)
+# The local warehouse is a DuckDB file in the data directory; jobs name it `local`.
+WAREHOUSE = ENGINES["duckdb"]
+
 BY_KEY = {t.key: t for t in TYPES}
 
 
@@ -257,6 +369,15 @@ def get_type(key: str) -> ConnectionType:
 
 def by_category(category: str) -> list[ConnectionType]:
     return [t for t in TYPES if t.category == category]
+
+
+def engine(type_key: str | None) -> Engine:
+    """The engine's abilities for a type (None: the local warehouse)."""
+    return WAREHOUSE if type_key is None else get_type(type_key).engine
+
+
+READABLE: tuple[str, ...] = tuple(t.key for t in TYPES if t.engine.readable)
+WRITABLE: tuple[str, ...] = tuple(t.key for t in TYPES if t.engine.writable)
 
 
 # --- validation ------------------------------------------------------------------------

@@ -13,10 +13,6 @@ import pyarrow as pa
 from app.etl.errors import RunError
 from app.etl.readers import ReadRequest, open_reader
 
-# Reflected through SQLAlchemy's inspector: one connection for every table asked about.
-# Other types are described by their own reader, so the wizard shows the types a run
-# lands (PostgreSQL's domains and enums, MySQL's column plan: see readers/mysql.py).
-_INSPECTED = ("redshift", "sqlite", "oracle", "sqlserver", "synapse")
 _CHANGED = re.compile(r"(updated|modified|changed|last_?update|mtime|edited)", re.IGNORECASE)
 _STAMP = re.compile(r"(_at|_on|_ts|timestamp|time|date)$", re.IGNORECASE)
 _SEQUENCE = re.compile(r"^(id|seq|sequence|version|row_?id|.*_seq|.*_version)$", re.IGNORECASE)
@@ -116,7 +112,12 @@ def describe_tables(type_key: str, params: dict, secrets: dict,
                     cancel: threading.Event | None = None
                     ) -> dict[tuple[str | None, str], TableShape]:
     """Columns and primary key of each (schema, table); raises RunError with the reason."""
-    if type_key in _INSPECTED:
+    from app.connectors import registry
+
+    # Through SQLAlchemy's inspector, one connection for all the tables, where the type says
+    # so; else by the type's own reader, so the wizard shows the types a run lands
+    # (PostgreSQL's domains and enums, MySQL's column plan).
+    if registry.engine(type_key).inspected:
         return _inspect(type_key, params, secrets, tables)
     cancel = cancel or threading.Event()
     shapes = {}
@@ -124,7 +125,7 @@ def describe_tables(type_key: str, params: dict, secrets: dict,
         reader = open_reader(type_key, params, secrets, ReadRequest(table, schema), cancel)
         try:
             columns = [Column(f.name, _type_name(f.type)) for f in reader.schema]
-            key = list(getattr(reader, "primary_key", []))
+            key = list(reader.primary_key)
         finally:
             reader.close()
         if type_key == "duckdb":

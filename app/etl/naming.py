@@ -13,8 +13,10 @@ can be changed):
 
 A job is refused when two of its tables would still land in one destination table:
 the same table given twice, or two names the destination cannot tell apart (it folds case
-everywhere except PostgreSQL and BigQuery, and a folder's files may sit on a disk that
-folds case). A job saved before this rule existed is checked the same way when it runs.
+unless the registry says otherwise, as for PostgreSQL and BigQuery; a folder's files may
+sit on a disk that folds case). A job saved before this rule existed is checked the same
+way when it runs. What each type has (schemas, a default schema, case) is declared in the
+registry's `Engine`.
 """
 
 from __future__ import annotations
@@ -22,50 +24,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from app.connectors import registry
+
 if TYPE_CHECKING:
     from app.etl.runner import TableSpec
-
-# The schema a source's tables are in when nobody names one.
-SOURCE_DEFAULT_SCHEMA = {"postgresql": "public", "redshift": "public", "duckdb": "main",
-                         "sqlite": "main", "sqlserver": "dbo", "synapse": "dbo"}
-# Destinations where a source schema stays a schema (None: the local warehouse).
-KEEPS_SCHEMAS = (None, "duckdb", "postgresql", "parquet", "csv", "json")
-# Destinations that tell `Orders` from `orders`.
-CASE_SENSITIVE = ("postgresql", "bigquery")
-FOLDERS = ("parquet", "csv", "json")
-
-
-def source_default_schema(source_type: str, params: dict) -> str | None:
-    if source_type == "bigquery":
-        return params.get("dataset")
-    if source_type in ("mysql", "mariadb"):
-        return params.get("database")  # a connection is to one database
-    if source_type == "oracle":
-        return (params.get("user") or "").upper() or None
-    return SOURCE_DEFAULT_SCHEMA.get(source_type)
 
 
 def destination_default_schema(dest_type: str | None, params: dict) -> str | None:
     """The schema a table lands in when its job names none (None: the destination has
     no schemas, as a SQLite file or a folder)."""
-    if dest_type in (None, "duckdb"):
-        return "main"
-    if dest_type == "postgresql":
-        return "public"
-    if dest_type in ("mysql", "mariadb"):
-        return params.get("database")
-    if dest_type == "bigquery":
-        return params.get("dataset")
-    return None
+    engine = registry.engine(dest_type)
+    return engine.schema_of(params) if engine.takes_schema else None
 
 
 def default_destination(source_type: str, source_params: dict, dest_type: str | None,
                         schema: str | None, table: str) -> tuple[str | None, str | None]:
     """(dest_schema, dest_table) for a source table, by the rule above; None means the
     destination's default schema, and the source table's own name."""
-    if schema is None or schema == source_default_schema(source_type, source_params):
+    if schema is None or schema == registry.engine(source_type).schema_of(source_params):
         return None, None
-    if dest_type in KEEPS_SCHEMAS:
+    if registry.engine(dest_type).schemas:
         return schema, None
     return None, f"{schema}__{table}"
 
@@ -73,7 +51,7 @@ def default_destination(source_type: str, source_params: dict, dest_type: str | 
 def landing(spec: TableSpec, dest_type: str | None, dest_params: dict) -> str:
     """Where a table lands, as the user reads it: "main.orders", "sales.orders.parquet"."""
     table = spec.dest_table or spec.table
-    if dest_type in FOLDERS:
+    if registry.engine(dest_type).folder:
         from app.etl.destinations.files import SUFFIX, file_name
 
         return file_name(table, spec.dest_schema) + SUFFIX[dest_type]
@@ -84,6 +62,7 @@ def landing(spec: TableSpec, dest_type: str | None, dest_params: dict) -> str:
 def collision(specs: Iterable[TableSpec], dest_type: str | None, dest_params: dict
               ) -> str | None:
     """Why two of `specs` would land in one destination table, or None."""
+    case_sensitive = registry.engine(dest_type).case_sensitive
     sources: dict[tuple[str | None, str], TableSpec] = {}
     targets: dict[str, TableSpec] = {}
     for spec in specs:
@@ -92,7 +71,7 @@ def collision(specs: Iterable[TableSpec], dest_type: str | None, dest_params: di
             return f"{spec.source_name} is in the job twice."
         sources[key] = spec
         where = landing(spec, dest_type, dest_params)
-        folded = where if dest_type in CASE_SENSITIVE else where.casefold()
+        folded = where if case_sensitive else where.casefold()
         other = targets.get(folded)
         if other is not None:
             same = landing(other, dest_type, dest_params)

@@ -19,6 +19,7 @@ import contextlib
 import os
 import re
 import threading
+from collections.abc import Mapping
 
 from app.etl.destinations import Target
 from app.etl.destinations.sql import SqlDestination, SqlLoad, stage_name
@@ -194,7 +195,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: Target,
-               run_id: str, handle: RunHandle, state: dict | None = None) -> None:
+               run_id: str, handle: RunHandle, state: Mapping | None = None) -> None:
     """Load one table through the pipe and publish it (see SqlLoad.commit)."""
     dest = PipeDestination(params, secrets)
     handle.breakers["destination"].append(dest.interrupt)

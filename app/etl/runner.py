@@ -6,11 +6,12 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from app.etl.destinations import Destination, Target
+from app.etl.destinations import FORGET_STATE, KEEP_STATE, Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
-from app.etl.pipeline import WRITE_ROWS, RunHandle, pump
-from app.etl.readers import ReadAgain, ReadRequest, open_reader
+from app.etl.pipeline import RunHandle, pump
+from app.etl.readers import ReadAgain, Reader, ReadRequest, open_reader
 from app.etl.watchdog import watching
+from app.vocabulary import Mode, write_for
 
 
 @dataclass
@@ -19,7 +20,7 @@ class TableSpec:
 
     table: str
     schema: str | None = None
-    mode: str = "replace"
+    mode: Mode = "replace"
     cursor: str | None = None
     primary_key: list[str] = field(default_factory=list)
     dest_schema: str | None = None
@@ -42,10 +43,13 @@ class TableSpec:
     def state_key_for(self, job_name: str) -> str:
         return self.state_key or f"{job_name}:{self.source_name}"
 
-    def target(self, job_name: str) -> Target:
+    def target(self, job_name: str, first_run: bool = False) -> Target:
+        """Where the table lands; `first_run`: an incremental table with no saved cursor
+        (it is read in full, so written as a replace)."""
         return Target(table=self.dest_table or self.table, schema=self.dest_schema,
                       mode=self.mode, primary_key=list(self.primary_key),
-                      state_key=self.state_key_for(job_name))
+                      state_key=self.state_key_for(job_name),
+                      write=write_for(self.mode, self.primary_key, first_run))
 
     @classmethod
     def from_json(cls, data: dict) -> TableSpec:
@@ -67,17 +71,13 @@ class TableResult:
 
 
 @contextlib.contextmanager
-def _breakable(handle: RunHandle, side: str, party: object) -> Iterator[None]:
-    """Let the watchdog break `party`'s connection while the block runs (if it can)."""
-    interrupt = getattr(party, "interrupt", None)
-    if interrupt is None:
-        yield
-        return
-    handle.breakers[side].append(interrupt)
+def _breakable(handle: RunHandle, side: str, party: Reader | Destination) -> Iterator[None]:
+    """Let the watchdog break `party`'s connection while the block runs."""
+    handle.breakers[side].append(party.interrupt)
     try:
         yield
     finally:
-        handle.breakers[side].remove(interrupt)
+        handle.breakers[side].remove(party.interrupt)
 
 
 # A table is read again at most this often (a safer reader, then a roomier one).
@@ -117,27 +117,29 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
 def _attempt(job_name: str, source_type: str, source_params: dict, source_secrets: dict,
              destination: Destination, spec: TableSpec, run_id: str, handle: RunHandle,
              request: ReadRequest) -> TableResult:
-    target = spec.target(job_name)
     tracker = None
     if spec.mode == "incremental":
-        state = destination.read_state(target.state_key)
+        state = destination.read_state(spec.state_key_for(job_name))
         tracker = CursorTracker(spec.cursor or "", state, parse_lookback(spec.lookback))
-        if tracker.old_mark is None:
-            target.mode = "replace"  # the first incremental run loads the table in full
-    # A rebuilt table starts its cursor over: after a replace, incremental starts afresh.
-    reset = {} if target.mode == "replace" and tracker is None else None
-    if tracker is not None:
         request = replace(request, cursor=spec.cursor, since=tracker.since)
+    # An incremental table with no saved cursor is read in full and written as a replace.
+    target = spec.target(job_name, first_run=tracker is not None and tracker.old_mark is None)
+    # Without a cursor to save (that happens after the read): a rebuilt table starts its
+    # cursor over, so a later switch to incremental loads in full rather than adding every
+    # row again; an append leaves it alone.
+    state = FORGET_STATE if target.write == "replace" else KEEP_STATE
     handle.table = spec.source_name
     handle.waiting_on = "source"  # opening it
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
     handle.waiting_on = ""
-    if tracker is None and source_type == "postgresql" and hasattr(destination, "pipe_params"):
+    pipe_to = destination.pipe_params() if source_type == "postgresql" and not tracker \
+        else None
+    if pipe_to is not None:
         from app.etl.pg_pipe import pipe_table
 
         try:
             with _breakable(handle, "source", reader):
-                pipe_table(reader, *destination.pipe_params(), target, run_id, handle, reset)
+                pipe_table(reader, *pipe_to, target, run_id, handle, state)
         finally:
             reader.close()
         return TableResult(spec.source_name, 0, 0, notes=list(reader.notes))
@@ -147,8 +149,8 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
         try:
             with _breakable(handle, "source", reader):
                 pump(tracker.filter(batches) if tracker else batches, load.write, handle,
-                     getattr(load, "write_rows", WRITE_ROWS))
-            load.commit(tracker.state() if tracker else reset)
+                     destination.write_rows)
+            load.commit(tracker.state() if tracker else state)
         except BaseException:
             load.abort()
             raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.store.health import StoreError  # noqa: F401 - for front ends: the store's faults
+from app.secrets.errors import SecretError  # noqa: F401 - for front ends: secrets' faults
+from app.store.health import StoreError  # noqa: F401 - and the store's
 
 
 class ServiceError(Exception):

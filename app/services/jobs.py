@@ -15,14 +15,14 @@ from app.connectors import registry
 from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
-from app.etl.destinations import BIGQUERY_MODES, FILE_MODES, MODES, WRITABLE
 from app.etl.errors import RunError
-from app.etl.incremental import encode, parse_lookback
+from app.etl.incremental import encode
 from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
 from app.etl.watchdog import STALL_SECONDS
 from app.scheduling.schedule import Schedule, ScheduleError
 from app.secrets import SecretError
+from app.services import job_rules
 from app.services.connections import ConnectionService, ConnectionView
 from app.services.context import AppContext
 from app.services.errors import NotFound, ServiceError, ValidationError
@@ -40,9 +40,14 @@ from app.services.runs import (  # JobBusy: part of this service's interface
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 
 log = logging.getLogger("sluice.jobs")
-LOCAL = "local"
-READABLE = ("postgresql", "mysql", "mariadb", "redshift", "oracle", "sqlserver", "synapse",
-            "bigquery", "sqlite", "duckdb", "csv", "json", "parquet", "avro", "excel", "text")
+LOCAL = "local"  # how a job names the local warehouse as its destination
+WAREHOUSE = "the local warehouse"  # and how a sentence names it
+WAREHOUSE_CHOICE = "Local warehouse (DuckDB, on this computer)"  # and a list of choices
+# The front ends build and read jobs with these (ui/ reaches the engine only through here).
+__all__ = ["LOCAL", "READABLE", "STALL_SECONDS", "WAREHOUSE", "JobBusy", "JobDraft",
+           "JobService", "JobView", "RunHandle", "RunView", "TableShape", "TableSpec",
+           "job_lock"]
+READABLE = registry.READABLE
 
 
 @dataclass
@@ -73,6 +78,11 @@ class JobView:
     created_at: datetime
     updated_at: datetime
     stall_seconds: int | None = None
+
+    @property
+    def destination_label(self) -> str:
+        """The destination as a sentence names it ("Sales DWH", "the local warehouse")."""
+        return self.destination_name if self.destination_id else WAREHOUSE
 
     @property
     def stall_bound(self) -> float:
@@ -177,37 +187,28 @@ class JobService:
                 raise ValidationError({"tables": f"Table {spec.table!r} is in several schemas "
                                                  f"({schemas}); name it as schema.table."})
             found = matches[0]
-            keep_schema = source_type not in ("csv", "json", "parquet", "avro", "excel", "text",
-                                              "sqlite", "mysql", "mariadb")
+            keep_schema = registry.engine(source_type).source_schemas
             checked.append(TableSpec(**{**spec.to_json(), "table": found.name,
                                         "schema": found.schema if keep_schema else None}))
         return checked
 
-    def _check_modes(self, tables: list[TableSpec], dest_type: str | None) -> None:
-        for spec in tables:
-            where = spec.source_name
-            if spec.mode not in MODES:
-                raise ValidationError({"mode": f"Mode must be one of {', '.join(MODES)}."})
-            if dest_type in ("parquet", "csv", "json") and spec.mode not in FILE_MODES:
-                raise ValidationError({"mode": f"A {dest_type} folder takes replace mode only "
-                                               f"({where})."})
-            if dest_type == "bigquery" and spec.mode not in BIGQUERY_MODES:
-                raise ValidationError({"mode": f"BigQuery takes replace or append mode "
-                                               f"({where})."})
-            if spec.mode == "incremental" and not spec.cursor:
-                raise ValidationError({"cursor": f"Incremental mode needs a cursor column "
-                                                 f"({where})."})
-            if spec.mode == "merge" and not spec.primary_key:
-                raise ValidationError({"primary_key": f"Merge mode needs a primary key "
-                                                      f"({where})."})
-            if spec.lookback:
-                try:
-                    parse_lookback(spec.lookback)
-                except ValueError as exc:
-                    raise ValidationError({"lookback": str(exc)}) from exc
-                if not spec.primary_key:
-                    raise ValidationError({"lookback": "A look-back re-reads rows, so it needs "
-                                                       f"a primary key to merge on ({where})."})
+    def allowed_modes(self, destination: str) -> tuple[str, ...]:
+        """The sync modes a destination (a connection, or "local") takes."""
+        return job_rules.allowed_modes(_kind(self._destination(destination))[0])
+
+    def problems(self, draft: JobDraft, shapes: dict[str, TableShape] | None = None
+                 ) -> list[tuple[str, str]]:
+        """What must change before `draft` can be saved, as (field, message) in the user's
+        words, as far as it can be told without the live source (app.services.job_rules);
+        `shapes` (the tables' columns, by source table name) lets column names be checked
+        too."""
+        dest = self._destination(draft.destination)
+        return job_rules.job_problems(draft.tables, *_kind(dest), draft.schedule,
+                                      draft.stall_seconds, shapes)
+
+    def _destination(self, destination: str | None) -> ConnectionView | None:
+        return None if destination in (None, "", LOCAL) else \
+            self.connections.get(destination)
 
     def check_name(self, name: str, exclude_id: str | None = None) -> str:
         """The cleaned name, or ValidationError when it is malformed or taken."""
@@ -240,34 +241,21 @@ class JobService:
                  ) -> tuple[str, ConnectionView, ConnectionView | None, list[TableSpec]]:
         """Everything a job must satisfy, the live source included; raises ValidationError."""
         name = self.check_name(draft.name, exclude_id)
-        if not draft.tables:
-            raise ValidationError({"tables": "Choose at least one table."})
         source = self.connections.get(draft.source)
-        if source.type_key not in READABLE:
+        if not registry.engine(source.type_key).readable:
             raise ValidationError({"source": f"Reading from {source.type_label} is not "
                                              "supported yet."})
-        dest = None if draft.destination in (None, "", LOCAL) else \
-            self.connections.get(draft.destination)
-        if dest is not None and dest.type_key not in WRITABLE:
+        dest = self._destination(draft.destination)
+        if dest is not None and not registry.engine(dest.type_key).writable:
             raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
                                                   "connections yet."})
-        self._check_modes(draft.tables, _kind(dest)[0])
-        if draft.stall_seconds is not None and not 0 <= draft.stall_seconds <= 7 * 86400:
-            raise ValidationError({"stall_seconds": "The bound on a stalled run must be "
-                                                    "between 0 (never) and 7 days."})
-        try:
-            draft.schedule.check()
-        except ScheduleError as exc:
-            raise ValidationError({"schedule": str(exc)}) from exc
-        tables = self._check_tables(source.id, source.type_key, draft.tables)
-        tables = place(source, dest, tables, kept)
-        problem = naming.collision(tables, *_kind(dest))
-        if problem:
-            raise ValidationError({"tables": problem})
-        for spec in tables:
-            if spec.cursor and spec.cursor in spec.exclude_columns:
-                raise ValidationError({"exclude_columns": f"{spec.source_name}: the cursor "
-                                       f"column {spec.cursor} cannot be left out."})
+        # The quick rules first; then the live source; then where the tables land.
+        _refuse(job_rules.job_problems(draft.tables, *_kind(dest), draft.schedule,
+                                       draft.stall_seconds, placed=False))
+        tables = place(source, dest, self._check_tables(source.id, source.type_key,
+                                                        draft.tables), kept)
+        _refuse(job_rules.job_problems(tables, *_kind(dest), draft.schedule,
+                                       draft.stall_seconds))
         if dest is not None and dest.id == source.id:
             _check_not_onto_itself(source.type_key, tables)
         return name, source, dest, tables
@@ -321,19 +309,33 @@ class JobService:
             draft.schedule.check()
         except ScheduleError as exc:
             raise ValidationError({"schedule": str(exc)}) from exc
-        dest_name = LOCAL if draft.destination in (None, "", LOCAL) else \
-            self.connections.get(draft.destination).name
+        dest = self._destination(draft.destination)
+        dest_name = dest.name if dest else LOCAL
         return explain(old, draft, dest_name)
 
     def placed(self, source: str, destination: str, tables: list[TableSpec],
-               kept: frozenset[tuple[str | None, str]] = frozenset()
-               ) -> tuple[list[TableSpec], str | None]:
-        """The tables with their destination filled in by the naming rule (see `place`),
-        and why two of them would land in one table (None when none would)."""
-        src = self.connections.get(source)
-        dest = None if destination in (None, "", LOCAL) else self.connections.get(destination)
-        tables = place(src, dest, tables, kept)
-        return tables, naming.collision(tables, *_kind(dest))
+               kept: frozenset[tuple[str | None, str]] = frozenset()) -> list[TableSpec]:
+        """The tables with their destination filled in by the naming rule (see `place`)."""
+        return place(self.connections.get(source), self._destination(destination), tables,
+                     kept)
+
+    def landing(self, spec: TableSpec, destination: str) -> str:
+        """Where a table lands, as the user reads it ("main.orders", "a.parquet")."""
+        return naming.landing(spec, *_kind(self._destination(destination)))
+
+    def destination_schema(self, destination: str) -> tuple[str | None, bool]:
+        """A destination's default schema, and whether a job may name another there."""
+        kind, params = _kind(self._destination(destination))
+        return naming.destination_default_schema(kind, params), \
+            registry.engine(kind).takes_schema
+
+    def destinations(self, source: str) -> list[tuple[str, str, str]]:
+        """Where a job reading `source` can write: (id or LOCAL, choice label, name in a
+        sentence), the local warehouse first."""
+        out = [(LOCAL, WAREHOUSE_CHOICE, WAREHOUSE)]
+        out.extend((v.id, f"{v.name} — {v.type_label}", v.name) for v in self.connections.list()
+                   if registry.engine(v.type_key).writable and v.id != source)
+        return out
 
     def landings(self, job: JobView) -> list[str]:
         """Where each table of a job lands, as the user reads it ("main.orders")."""
@@ -477,6 +479,13 @@ class JobService:
             return self.runs(job.id, limit=1)[0]
 
 
+def _refuse(problems: list[tuple[str, str]]) -> None:
+    """Raise the first problem (ValidationError keyed by its field), if any."""
+    if problems:
+        field, message = problems[0]
+        raise ValidationError({field: message})
+
+
 def _kind(dest: ConnectionView | None) -> tuple[str | None, dict]:
     """A destination's type and parameters (None and {}: the local warehouse)."""
     return (dest.type_key, dest.params) if dest else (None, {})
@@ -506,7 +515,7 @@ def _set_schedule(row: Job, schedule: Schedule) -> None:
 
 def _check_not_onto_itself(type_key: str, tables: list[TableSpec]) -> None:
     """A job writing into its own source must not replace the table it reads."""
-    default = {"postgresql": "public", "redshift": "public", "duckdb": "main"}.get(type_key)
+    default = registry.engine(type_key).default_schema
     for spec in tables:
         if (spec.dest_schema or default, spec.dest_table or spec.table) == \
                 (spec.schema or default, spec.table):

@@ -119,7 +119,7 @@ def open_store(path: Path | None = None) -> Store:
     except (exc.DBAPIError, OSError) as error:
         store.close()
         raise health.fault(error, path) or error from error
-    health.make_private(path, path.with_name(path.name + "-wal"),
-                        path.with_name(path.name + "-shm"))
+    paths.make_private(path, path.with_name(path.name + "-wal"),
+                       path.with_name(path.name + "-shm"))
     health.backup(path)
     return store

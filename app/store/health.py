@@ -16,12 +16,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from app.paths import make_private
+
 log = logging.getLogger("sluice.store")
 
 HEADER = b"SQLite format 3\x00"
 BACKUPS_KEPT = 5
 BACKUP_EVERY = timedelta(hours=1)
-PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+PRIVATE_DIR = 0o700
 
 
 class StoreError(Exception):
@@ -144,13 +146,6 @@ def _quick_check(path: Path) -> str | None:
     finally:
         conn.close()
     return None if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows[:3])
-
-
-def make_private(*paths: Path) -> None:
-    """Business data: readable by its owner only (0600 files, 0700 folders)."""
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError, PermissionError):
-            path.chmod(PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
 
 
 def _changed(path: Path) -> float:

@@ -47,6 +47,31 @@ def test_ui_reaches_data_only_through_services():
     assert offenders == {}
 
 
+def _modules(path: Path) -> set[str]:
+    """Every module `path` imports, in full (app.etl.runner), wherever the import stands."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_ui_reaches_the_engine_and_the_stores_only_through_services():
+    """The registry's type descriptions stay open to ui/; the engine, the connectors'
+    internals, the store and the secret backends are reached through app.services."""
+    inner = ("app.etl", "app.connectors", "app.store", "app.secrets")
+    allowed = ("app.connectors.registry",)
+    offenders = {}
+    for path in (ROOT / "ui").rglob("*.py"):
+        bad = sorted(m for m in _modules(path)
+                     if m.startswith(inner) and not m.startswith(allowed))
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}
+
+
 def test_no_module_imports_a_platform_lock_module_at_load():
     """fcntl (POSIX) and msvcrt (Windows) are imported where used, in app/locks.py, so the
     app imports on either platform."""

@@ -8,91 +8,108 @@ leaves the target exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
+from app.vocabulary import Mode, Write
+
 if TYPE_CHECKING:
     from app.etl.pipeline import RunHandle
 
-MODES = ("replace", "append", "incremental", "merge")
 STATE_TABLE = "_sluice_state"
 STAGE_PREFIX = "_sluice_stage_"
+# What a load's commit does to the table's saved incremental state.
+KEEP_STATE = None  # leave it as it is
+FORGET_STATE: Mapping = MappingProxyType({})  # a rebuilt table starts its cursor over
+# (any other mapping is saved as the new state, with the rows)
 
 
 @dataclass
 class Target:
+    """Where one table of a job lands, and what this load does to it."""
+
     table: str
     schema: str | None
-    mode: str
+    mode: Mode  # the job's sync mode for the table
     primary_key: list[str] = field(default_factory=list)
     state_key: str = ""
-
-    @property
-    def upsert(self) -> bool:
-        """Rows replace earlier rows with the same key (merge, or incremental with a key)."""
-        return self.mode == "merge" or (self.mode == "incremental" and bool(self.primary_key))
+    write: Write = "replace"  # what this load does (see app.vocabulary.write_for)
 
 
 class Load(Protocol):
     def write(self, batch: pa.RecordBatch) -> None: ...
-    def commit(self, state: dict | None) -> None: ...
+    def commit(self, state: Mapping | None) -> None: ...
     def abort(self) -> None: ...
 
 
 class Destination(Protocol):
     default_schema: str | None
+    write_rows: int  # batches are coalesced to about this many rows (0: as they come)
 
     def read_state(self, key: str) -> dict | None: ...
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> Load: ...
     def drop(self, target: Target) -> bool: ...
+    def pipe_params(self) -> tuple[dict, dict] | None: ...
+    def interrupt(self) -> None: ...
     def close(self) -> None: ...
+
+
+class BaseDestination:
+    """What a destination does not have to support, said once."""
+
+    default_schema: str | None = None
+    write_rows = 65_536
+
+    @classmethod
+    def open(cls, type_key: str, params: dict, secrets: dict, handle: RunHandle | None,
+             owner: str) -> BaseDestination:
+        """The destination of a connection of `type_key` (the registry's `Engine.writer`)."""
+        return cls(params, secrets)  # type: ignore[call-arg]
+
+    def pipe_params(self) -> tuple[dict, dict] | None:
+        """Where a PostgreSQL source may COPY straight into (app.etl.pg_pipe); None here."""
+        return None
+
+    def interrupt(self) -> None:
+        """Break the connection now (not supported here: the watchdog only cancels)."""
+
+    def check_mode(self, type_key: str, target: Target) -> None:
+        """Refuse a mode the type does not declare (the job service refuses it first)."""
+        from app.connectors import registry
+        from app.etl.errors import RunError
+
+        allowed = registry.engine(type_key).write_modes
+        if target.mode not in allowed:
+            label = registry.get_type(type_key).label
+            raise RunError(f"{label} takes {' or '.join(allowed)} mode, not {target.mode}.")
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def open_destination(type_key: str | None, params: dict, secrets: dict,
                      handle: RunHandle | None = None, owner: str = "a job") -> Destination:
-    """The destination for a connection type; None means the local warehouse.
+    """The destination for a connection type (the registry's `Engine.writer`); None means
+    the local warehouse.
 
     `owner` (a job's name) and `handle` serve a destination that only one writer at a time
     may open (a DuckDB file): the next waits, saying so through the handle."""
+    from app import paths
+    from app.connectors import registry
     from app.etl.errors import RunError
+    from app.etl.readers import load
 
-    if type_key in (None, "duckdb"):
-        from app import paths
-        from app.etl.destinations.duck import DuckDbDestination
-
-        path = paths.warehouse_path() if type_key is None else params["path"]
-        if handle is None:
-            return DuckDbDestination(path, owner)
-        destination = DuckDbDestination(path, owner, handle.say, handle.cancel.is_set)
-        if handle.note:
-            handle.say("")
-        return destination
-    if type_key == "postgresql":
-        from app.etl.destinations.postgres import PostgresDestination
-
-        return PostgresDestination(params, secrets)
-    if type_key in ("mysql", "mariadb"):
-        from app.etl.destinations.mysql import MySqlDestination
-
-        return MySqlDestination(params, secrets)
-    if type_key == "sqlite":
-        from app.etl.destinations.sqlite import SqliteDestination
-
-        return SqliteDestination(params["path"])
-    if type_key == "bigquery":
-        from app.etl.destinations.bigquery import BigQueryDestination
-
-        return BigQueryDestination(params, secrets)
-    if type_key in ("parquet", "csv", "json"):
-        from app.etl.destinations.files import FolderDestination
-
-        return FolderDestination(type_key, params)
-    raise RunError(f"Sluice cannot write to {type_key} connections yet.")
-
-
-WRITABLE = ("duckdb", "postgresql", "mysql", "mariadb", "sqlite", "parquet", "csv", "json",
-            "bigquery")
-FILE_MODES = ("replace",)
-BIGQUERY_MODES = ("replace", "append")
+    if type_key is None:
+        type_key, params = "duckdb", {"path": str(paths.warehouse_path())}
+    where = registry.engine(type_key).writer
+    if where is None:
+        raise RunError(f"Sluice cannot write to {registry.get_type(type_key).label} "
+                       "connections yet.")
+    destination = load(where).open(type_key, params, secrets, handle, owner)
+    if handle is not None and handle.note:
+        handle.say("")  # whatever it waited for is over
+    return destination

@@ -8,16 +8,17 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Mapping
 
 import pyarrow as pa
 
-from app.etl.destinations import BIGQUERY_MODES, Target
+from app.etl.destinations import BaseDestination, Target
 from app.etl.errors import RunError
 
 LOAD_TIMEOUT = 3600.0
 
 
-class BigQueryDestination:
+class BigQueryDestination(BaseDestination):
     def __init__(self, params: dict, secrets: dict) -> None:
         from app.connectors.base import Failed
         from app.connectors.bigquery import make_client
@@ -33,11 +34,10 @@ class BigQueryDestination:
         return None  # incremental runs are not offered for BigQuery yet
 
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> BigQueryLoad:
-        if target.mode not in BIGQUERY_MODES:
-            raise RunError(f"BigQuery takes replace or append mode, not {target.mode}.")
+        self.check_mode("bigquery", target)
         dataset = target.schema or self.default_schema
         table = f"{self.params['project']}.{dataset}.{target.table}"
-        return BigQueryLoad(self.client, table, target.mode, schema)
+        return BigQueryLoad(self.client, table, target.write, schema)
 
     def drop(self, target: Target) -> bool:
         from google.api_core import exceptions
@@ -72,7 +72,7 @@ class BigQueryLoad:
     def write(self, batch: pa.RecordBatch) -> None:
         self.writer.write_batch(batch)
 
-    def commit(self, state: dict | None) -> None:
+    def commit(self, state: Mapping | None) -> None:
         from google.api_core import exceptions
         from google.cloud import bigquery
 

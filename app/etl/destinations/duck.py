@@ -70,6 +70,12 @@ class DuckDbDestination(SqlDestination):
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count
 
+    @classmethod
+    def open(cls, type_key, params, secrets, handle, owner) -> DuckDbDestination:
+        if handle is None:
+            return cls(params["path"], owner)
+        return cls(params["path"], owner, handle.say, handle.cancel.is_set)
+
     def __init__(self, path: str | Path, owner: str = "a job",
                  waiting: Callable[[str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> None:
@@ -135,7 +141,7 @@ class DuckDbDestination(SqlDestination):
         """The local warehouse holds business data: 0600 like the store (a DuckDB file of
         the user's own, elsewhere, keeps the permissions the user gave it)."""
         from app import paths
-        from app.store.health import make_private
+        from app.paths import make_private
 
         if self.path.parent.resolve() == paths.data_dir().resolve():
             make_private(self.path, self.path.with_name(self.path.name + ".wal"))

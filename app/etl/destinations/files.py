@@ -17,12 +17,13 @@ import contextlib
 import glob
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
 
 from app import locks
-from app.etl.destinations import FILE_MODES, Target
+from app.etl.destinations import BaseDestination, Target
 from app.etl.errors import RunError
 
 SUFFIX = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
@@ -41,8 +42,10 @@ def file_name(table: str, schema: str | None = None) -> str:
     return f"{_encode(schema)}.{_encode(table)}" if schema else _encode(table)
 
 
-class FolderDestination:
-    default_schema = None
+class FolderDestination(BaseDestination):
+    @classmethod
+    def open(cls, type_key, params, secrets, handle, owner) -> FolderDestination:
+        return cls(type_key, params)
 
     def __init__(self, type_key: str, params: dict) -> None:
         self.kind = type_key
@@ -58,8 +61,7 @@ class FolderDestination:
         return self.folder / (file_name(target.table, target.schema) + SUFFIX[self.kind])
 
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> FileLoad:
-        if target.mode not in FILE_MODES:
-            raise RunError(f"{self.kind} folders take replace mode only, not {target.mode}.")
+        self.check_mode(self.kind, target)
         final = self.path(target)
         _remove_leftovers(final)
         return FileLoad(self.kind, final, schema, run_id)
@@ -75,10 +77,6 @@ class FolderDestination:
             if states.pop(target.state_key, None) is not None:
                 path.write_text(json.dumps(states))
         return existed
-
-    def close(self) -> None:
-        pass
-
 
 class FileLoad:
     def __init__(self, kind: str, final: Path, schema: pa.Schema, run_id: str) -> None:
@@ -119,7 +117,7 @@ class FileLoad:
             raise RunError(f"Cannot write to {self.final.parent}: {exc.strerror or exc}") \
                 from exc
 
-    def commit(self, state: dict | None) -> None:
+    def commit(self, state: Mapping | None) -> None:
         try:
             if self.writer is not None:
                 self.writer.close()

@@ -6,14 +6,14 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from app.etl import types
-from app.etl.destinations import STAGE_PREFIX, STATE_TABLE, Target
+from app.etl.destinations import STAGE_PREFIX, STATE_TABLE, BaseDestination, Target
 from app.etl.errors import RunError
 
 
@@ -39,7 +39,7 @@ def stale_stage(table: str, name: str) -> bool:
         is not None
 
 
-class SqlDestination:
+class SqlDestination(BaseDestination):
     """Subclasses give the connection, transactions, catalogue reads and bulk insert."""
 
     dialect = ""
@@ -52,7 +52,6 @@ class SqlDestination:
 
     conn: Any = None
     type_column = "data_type"  # the information_schema column holding the declared type
-    write_rows = 65_536  # coalesce small batches into inserts of about this many rows
 
     def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         raise NotImplementedError
@@ -134,7 +133,7 @@ class SqlDestination:
         """Parameter markers of the driver ("%s", "?", "$1" ...)."""
         return ["%s"] * count
 
-    def write_state(self, key: str, state: dict) -> None:
+    def write_state(self, key: str, state: Mapping) -> None:
         """Save a table's incremental state; an empty state forgets it."""
         if not state and self.columns(self.default_schema, STATE_TABLE) is None:
             return
@@ -221,7 +220,7 @@ class SqlLoad:
         if batch.num_rows:
             self.dest.insert_batch(self.stage_rel, batch)
 
-    def commit(self, state: dict | None) -> None:
+    def commit(self, state: Mapping | None) -> None:
         d, t = self.dest, self.target
         d.finish_inserts()
         if not d.transactional_ddl:
@@ -232,7 +231,7 @@ class SqlLoad:
                 d.release(t)
             return
         existing = d.columns(t.schema, t.table)
-        if t.mode == "replace" or existing is None:
+        if t.write == "replace" or existing is None:
             if existing is not None:
                 d.execute(f"DROP TABLE {self.target_rel}")
             for sql in d.rename_sql(t.schema, self.stage, t.table):
@@ -257,17 +256,17 @@ class SqlLoad:
                     f"Column {name!r} of {t.table} changed type from {existing[name]} to "
                     f"{declared}; run the table in replace mode to rebuild it.")
         cols = ", ".join(d.q(n) for n in staged)
-        if t.upsert:
+        if t.write == "upsert":
             missing = [k for k in t.primary_key if k not in staged]
             if missing:
                 raise RunError(f"Primary key column(s) {', '.join(missing)} not in {t.table}.")
             d.execute(d.delete_matching_sql(self.target_rel, self.stage_rel, t.primary_key))
         d.execute(f"INSERT INTO {self.target_rel} ({cols}) SELECT {cols} FROM {self.stage_rel}")
 
-    def _publish_nontransactional(self, state: dict | None) -> None:
+    def _publish_nontransactional(self, state: Mapping | None) -> None:
         d, t = self.dest, self.target
         existing = d.columns(t.schema, t.table)
-        if t.mode == "replace" or existing is None:
+        if t.write == "replace" or existing is None:
             d.swap_in(t.schema, self.stage, t.table, existing is not None)
             if state is not None:
                 d.begin_tx()

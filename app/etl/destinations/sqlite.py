@@ -31,6 +31,10 @@ class SqliteDestination(SqlDestination):
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count
 
+    @classmethod
+    def open(cls, type_key, params, secrets, handle, owner) -> SqliteDestination:
+        return cls(params["path"])
+
     def __init__(self, path: str) -> None:
         self.path = Path(path).expanduser()
         try:

@@ -44,9 +44,33 @@ class ReadAgain(RunError):
 class Reader(Protocol):
     schema: pa.Schema  # known once opened
     notes: list[str]  # what the run log should say about how the table was read
+    primary_key: list[str]  # the table's key, where the source says (the wizard shows it)
 
     def batches(self) -> Iterator[pa.RecordBatch]: ...
+    def interrupt(self) -> None: ...
     def close(self) -> None: ...
+
+
+class BaseReader:
+    """What a reader does not have to support, said once: no key known, no way to break
+    its connection from outside (the watchdog then only asks it to stop), nothing to
+    close."""
+
+    schema: pa.Schema
+    notes: list[str]
+    primary_key: list[str]
+
+    def __init__(self) -> None:
+        self.notes, self.primary_key = [], []
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError
+
+    def interrupt(self) -> None:
+        """Break the connection now (not supported here)."""
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def check_columns(request: ReadRequest, names: list[str], where: str) -> list[str]:
@@ -69,27 +93,20 @@ def check_columns(request: ReadRequest, names: list[str], where: str) -> list[st
 
 def open_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest,
                 cancel: threading.Event) -> Reader:
-    """Open `request.table` of a source; raises RunError when it cannot be read."""
-    if type_key == "postgresql":
-        from app.etl.readers.postgres import PostgresCopyReader
+    """Open `request.table` of a source with the reader its type declares (the registry's
+    `Engine.reader`); raises RunError when it cannot be read."""
+    from app.connectors import registry
 
-        return PostgresCopyReader(params, secrets, request, cancel)
-    if type_key == "duckdb":
-        from app.etl.readers.duck import DuckDbReader
+    where = registry.engine(type_key).reader
+    if where is None:
+        raise RunError(f"Reading tables from {registry.get_type(type_key).label} is not "
+                       "supported yet.")
+    return load(where)(type_key, params, secrets, request, cancel)
 
-        return DuckDbReader(params["path"], request, cancel)
-    if type_key == "bigquery":
-        from app.etl.readers.bigquery import BigQueryReader
 
-        return BigQueryReader(params, request, cancel)
-    if type_key in ("mysql", "mariadb"):
-        from app.etl.readers.mysql import MySqlReader
+def load(where: str):
+    """The object named "module:attribute", imported now (drivers load only when used)."""
+    import importlib
 
-        return MySqlReader(params, secrets, request, cancel)
-    if type_key in ("csv", "json", "parquet", "avro", "excel", "text"):
-        from app.etl.readers.files import open_file_reader
-
-        return open_file_reader(type_key, params, request, cancel)
-    from app.etl.readers.sql import SqlReader
-
-    return SqlReader(type_key, params, secrets, request, cancel)
+    module, _, name = where.partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -9,18 +9,19 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadRequest, check_columns
 
 
-class BigQueryReader:
-    def __init__(self, params: dict, request: ReadRequest, cancel: threading.Event) -> None:
+class BigQueryReader(BaseReader):
+    def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
+                 cancel: threading.Event) -> None:
         from google.api_core import exceptions
 
         from app.connectors.base import Failed
         from app.connectors.bigquery import make_client
 
+        super().__init__()
         self.request, self.cancel = request, cancel
-        self.notes: list[str] = []
         dataset = request.schema or params["dataset"]
         self.ref = f"{params['project']}.{dataset}.{request.table}"
         try:

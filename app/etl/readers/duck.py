@@ -8,16 +8,18 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadRequest, check_columns
 from app.etl.types import quote
 
 
-class DuckDbReader:
-    def __init__(self, path: str, request: ReadRequest, cancel: threading.Event) -> None:
+class DuckDbReader(BaseReader):
+    def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
+                 cancel: threading.Event) -> None:
         import duckdb
 
+        super().__init__()
+        path = params["path"]
         self.request, self.cancel = request, cancel
-        self.notes: list[str] = []
         try:
             self.conn = duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:

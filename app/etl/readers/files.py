@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from app.connectors.files import EXTENSIONS
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadRequest, check_columns
 
 
 def locate(type_key: str, params: dict, table: str) -> tuple[Path, str | None]:
@@ -38,13 +38,13 @@ def locate(type_key: str, params: dict, table: str) -> tuple[Path, str | None]:
     raise RunError(f"File for table {table!r} not found in {root} (any more).")
 
 
-class FileReader:
+class FileReader(BaseReader):
     """Batches from a generator; incremental requests are filtered here, after reading."""
 
     def __init__(self, schema: pa.Schema, source: Iterator[pa.RecordBatch],
                  request: ReadRequest, cancel: threading.Event) -> None:
+        super().__init__()
         self._source, self.request, self.cancel = source, request, cancel
-        self.notes: list[str] = []
         self.kept = check_columns(request, schema.names, request.table)
         self.schema = pa.schema([schema.field(name) for name in self.kept])
 
@@ -59,10 +59,6 @@ class FileReader:
             if self.request.exclude:
                 batch = batch.select(self.kept)
             yield batch.cast(self.schema) if batch.schema != self.schema else batch
-
-    def close(self) -> None:
-        pass
-
 
 def _peek(batches: Iterator[pa.RecordBatch], empty: pa.Schema) -> tuple[pa.Schema, Iterator]:
     first = next(batches, None)
@@ -192,7 +188,7 @@ def _text(path: Path, params: dict, rows: int) -> tuple[pa.Schema, Iterator]:
     return schema, lines()
 
 
-def open_file_reader(type_key: str, params: dict, request: ReadRequest,
+def open_file_reader(type_key: str, params: dict, secrets: dict, request: ReadRequest,
                      cancel: threading.Event) -> FileReader:
     path, sheet = locate(type_key, params, request.table)
     try:

@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from app.connectors.base import url_host
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadAgain, ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadAgain, ReadRequest, check_columns
 
 # The widest decimal connectorx reads (rust_decimal: 96-bit mantissa).
 FAST_DECIMAL_DIGITS = 28
@@ -169,16 +169,16 @@ def connect(params: dict, secrets: dict, **options):
         raise RunError(f"Cannot connect to {params['host']}: {exc.args[-1]}") from exc
 
 
-class MySqlReader:
+class MySqlReader(BaseReader):
     """A table of a MySQL or MariaDB database, read by connectorx unless `request.safe`."""
 
-    def __init__(self, params: dict, secrets: dict, request: ReadRequest,
+    def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
                  cancel: threading.Event) -> None:
         import pymysql
 
+        super().__init__()
         self.request, self.cancel = request, cancel
         self.params, self.secrets = params, secrets
-        self.notes: list[str] = []
         self.conn = connect(params, secrets, cursorclass=pymysql.cursors.SSCursor)
         try:
             with self.conn.cursor() as cur:
@@ -327,7 +327,7 @@ def _plain(value, wire: pa.DataType):
 
 def describe_columns(params: dict, secrets: dict, table: str) -> tuple[pa.Schema, list[str]]:
     """The Arrow schema a table lands as, and its primary key."""
-    reader = MySqlReader(params, secrets, ReadRequest(table), threading.Event())
+    reader = MySqlReader("mysql", params, secrets, ReadRequest(table), threading.Event())
     try:
         return reader.schema, reader.primary_key
     finally:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadAgain, ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadAgain, ReadRequest, check_columns
 
 # Each column with its type; a domain is followed down to its base type (and typmod),
 # so a domain over integer reads as an integer. Types created after initdb (OID 16384 and
@@ -89,15 +89,14 @@ def connect(params: dict, secrets: dict, timeout: int = 10):
     return conn
 
 
-class PostgresCopyReader:
-    def __init__(self, params: dict, secrets: dict, request: ReadRequest,
+class PostgresCopyReader(BaseReader):
+    def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
                  cancel: threading.Event) -> None:
         from psycopg2 import sql
 
+        super().__init__()
         self.request, self.cancel = request, cancel
         self.params, self.secrets = params, secrets
-        self.notes: list[str] = []
-        self.primary_key: list[str] = []
         self.conn = connect(params, secrets)
         schema = request.schema or "public"
         self.relation = sql.SQL("{}.{}").format(sql.Identifier(schema),

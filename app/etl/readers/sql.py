@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadRequest, check_columns
 
 
 def engine_url(type_key: str, params: dict, secrets: dict):
@@ -51,14 +51,14 @@ def _column(values: list, arrow_type: pa.DataType) -> pa.Array:
     return pa.array(values, type=arrow_type)
 
 
-class SqlReader:
+class SqlReader(BaseReader):
     def __init__(self, type_key: str, params: dict, secrets: dict, request: ReadRequest,
                  cancel: threading.Event) -> None:
         from sqlalchemy import MetaData, Table, create_engine, exc
         from sqlalchemy.pool import NullPool
 
+        super().__init__()
         self.request, self.cancel = request, cancel
-        self.notes: list[str] = []
         self.engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
         try:
             self.conn = self.engine.connect()

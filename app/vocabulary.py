@@ -1,0 +1,33 @@
+"""The words Sluice's records and rules are made of, as types with their runtime lists.
+
+A sync mode says how a job keeps a table in step; a write says what a load does to the
+destination table (an incremental job reads rows past its cursor, and writes them as an
+append, an upsert by key, or, on its first run, a replace).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Mode = Literal["replace", "append", "incremental", "merge"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+
+Write = Literal["replace", "append", "upsert"]
+
+RunStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+TableStatus = Literal["not run", "running", "succeeded", "failed", "cancelled",
+                      "interrupted"]
+
+Trigger = Literal["manual", "schedule", "cli", "cloud"]
+TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
+
+
+def write_for(mode: Mode, primary_key: list[str], first_run: bool = False) -> Write:
+    """What a load of a table synced in `mode` does to its destination table."""
+    if mode == "replace" or (mode == "incremental" and first_run):
+        return "replace"
+    if mode == "merge" or (mode == "incremental" and primary_key):
+        return "upsert"
+    return "append"
