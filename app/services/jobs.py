@@ -16,7 +16,6 @@ from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
 from app.etl.errors import RunError
-from app.etl.incremental import encode
 from app.etl.pipeline import RunHandle
 from app.etl.runner import TableSpec, run_table
 from app.etl.watchdog import STALL_SECONDS
@@ -33,11 +32,11 @@ from app.services.runs import (  # JobBusy: part of this service's interface
     RunView,
     job_lock,
     reap,
-    record_failure,
     run_view,
     stops_process,
 )
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
+from app.vocabulary import Trigger
 
 log = logging.getLogger("sluice.jobs")
 LOCAL = "local"  # how a job names the local warehouse as its destination
@@ -412,10 +411,11 @@ class JobService:
 
     # --- running -------------------------------------------------------------------
 
-    def run(self, name_or_id: str, trigger: str = "manual",
+    def run(self, name_or_id: str, trigger: Trigger = "manual",
             handle: RunHandle | None = None) -> RunView:
-        """Run a job now, table after table (each committed on its own); the run record
-        says what happened to each (see app.services.runs)."""
+        """Run a job now: start the run record, copy the tables one after another (each
+        committed on its own), record the outcome of each and of the run (see
+        app.services.runs)."""
         job = self.get(name_or_id)
         handle = handle or RunHandle()
         if handle.stall_seconds is None:
@@ -423,60 +423,41 @@ class JobService:
         with job_lock(job.id, job.name):
             book = RunBook(self.ctx.store, job.id, job.source_id, trigger,
                            [t.source_name for t in job.tables])
-            before: dict = {}
-            after: dict = {}
-            status, error, stopping, current = "succeeded", None, None, None
-            destination = None
-            secrets: dict = {}
             try:
-                source, source_secrets = self._load(job.source_id, "source")
-                secrets.update(source_secrets)
-                if job.destination_id:
-                    dest_view, dest_secrets = self._load(job.destination_id, "destination")
-                    secrets.update(dest_secrets)
-                    dest_type, dest_params = dest_view.type_key, dest_view.params
-                else:
-                    dest_type, dest_params, dest_secrets = None, {}, {}
-                from app.etl.destinations import open_destination
-
-                problem = naming.collision(job.tables, dest_type, dest_params)
-                if problem:
-                    raise RunError(f"Nothing was loaded: {problem} (Edit the job.)")
-                destination = open_destination(dest_type, dest_params, dest_secrets, handle,
-                                               owner=f"job {job.name!r}")
-                for index, spec in enumerate(job.tables):
-                    current = index
-                    book.table(index, "running", 0, None, handle)
-                    result = run_table(job.name, source.type_key, source.params, source_secrets,
-                                       destination, spec, run_id=book.id, handle=handle)
-                    rows = result.rows_written
-                    book.lines.extend(result.notes)
-                    book.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''}"
-                                      f" written ({spec.mode})")
-                    if result.skipped_null_cursor:
-                        book.lines.append(f"{result.table}: {result.skipped_null_cursor} rows "
-                                          f"without a {spec.cursor} value skipped")
-                    if spec.mode == "incremental":
-                        before[result.table] = encode(result.cursor_before)
-                        after[result.table] = encode(result.cursor_after)
-                    book.table(index, "succeeded", rows, None, handle)
-                current = None
+                self._copy_tables(job, book, handle)
             except BaseException as exc:  # recorded, never lost; see stops_process
-                status, error = record_failure(book, exc, handle, current)
+                book.failed(exc, handle)
                 if stops_process(exc):
-                    stopping = exc
-            finally:
-                if destination is not None:
-                    with contextlib.suppress(Exception):
-                        destination.close()
-            book.finish(status, error, handle, secrets, before, after)
-            if status == "succeeded":
-                log.info("run of %r succeeded: %s rows", job.name, handle.rows_written)
-            else:
-                log.error("run of %r %s: %s", job.name, status, scrub(error or "", secrets))
-            if stopping is not None:
-                raise stopping
+                    book.finish(job.name, handle)
+                    raise
+            book.finish(job.name, handle)
             return self.runs(job.id, limit=1)[0]
+
+    def _copy_tables(self, job: JobView, book: RunBook, handle: RunHandle) -> None:
+        """Open the source's secrets and the destination, then copy each table."""
+        from app.etl.destinations import open_destination
+
+        source, source_secrets = self._load(job.source_id, "source")
+        book.secrets.update(source_secrets)
+        dest_type, dest_params, dest_secrets = None, {}, {}
+        if job.destination_id:
+            dest_view, dest_secrets = self._load(job.destination_id, "destination")
+            book.secrets.update(dest_secrets)
+            dest_type, dest_params = dest_view.type_key, dest_view.params
+        problem = naming.collision(job.tables, dest_type, dest_params)
+        if problem:
+            raise RunError(f"Nothing was loaded: {problem} (Edit the job.)")
+        destination = open_destination(dest_type, dest_params, dest_secrets, handle,
+                                       owner=f"job {job.name!r}")
+        try:
+            for index, spec in enumerate(job.tables):
+                book.table_started(index, handle)
+                result = run_table(job.name, source.type_key, source.params, source_secrets,
+                                   destination, spec, run_id=book.id, handle=handle)
+                book.table_done(index, spec, result, handle)
+        finally:
+            with contextlib.suppress(Exception):
+                destination.close()
 
 
 def _refuse(problems: list[tuple[str, str]]) -> None:

@@ -17,17 +17,22 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from app import locks
 from app.connectors.base import scrub
 from app.etl.errors import RunCancelled, RunError
+from app.etl.incremental import encode
 from app.etl.pipeline import RunHandle
 from app.services.errors import ServiceError
 from app.store.health import StoreError
 from app.store.models import Connection, Run, new_id, utcnow
+from app.vocabulary import RunStatus, TableStatus, Trigger
+
+if TYPE_CHECKING:
+    from app.etl.runner import TableResult, TableSpec
 
 log = logging.getLogger("sluice.jobs")
 
@@ -125,7 +130,7 @@ def reap(store: Any) -> int:
     return marked
 
 
-def failure(exc: BaseException, handle: RunHandle) -> tuple[str, str, bool]:
+def failure(exc: BaseException, handle: RunHandle) -> tuple[RunStatus, str, bool]:
     """(status, message, whether the traceback belongs in the log) for what ended a run."""
     if handle.stalled:
         return "failed", handle.stalled, False
@@ -137,22 +142,29 @@ def failure(exc: BaseException, handle: RunHandle) -> tuple[str, str, bool]:
 
 
 class RunBook:
-    """The record of one run, written as it goes (short transactions)."""
+    """The record of one run, written as it goes (short transactions): each table's
+    outcome as it ends, then the run's."""
 
-    def __init__(self, store: Any, job_id: str, source_id: str, trigger: str,
+    def __init__(self, store: Any, job_id: str, source_id: str, trigger: Trigger,
                  tables: list[str]) -> None:
         self.store, self.job_id, self.source_id = store, job_id, source_id
         self.id = new_id()
         self.tables = [{"table": t, "status": "not run", "rows": 0, "error": None}
                        for t in tables]
         self.lines: list[str] = []
+        self.status: RunStatus = "succeeded"
+        self.error: str | None = None
+        self.current: int | None = None  # the table being copied
+        self.before: dict = {}  # incremental cursors, by table
+        self.after: dict = {}
+        self.secrets: dict = {}  # to scrub from what is recorded
         with store.session() as s:
             mark_interrupted(s, job_id)
             s.add(Run(id=self.id, job_id=job_id, trigger=trigger, status="running",
                       started_at=utcnow(), tables=self.tables))
 
-    def table(self, index: int, status: str, rows: int, error: str | None,
-              handle: RunHandle) -> None:
+    def _table(self, index: int, status: TableStatus, rows: int, error: str | None,
+               handle: RunHandle) -> None:
         self.tables[index] = {**self.tables[index], "status": status, "rows": rows,
                               "error": error}
         if status == "running":
@@ -163,42 +175,63 @@ class RunBook:
             row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
             row.bytes = handle.bytes
 
-    def finish(self, status: str, error: str | None, handle: RunHandle, secrets: dict,
-               before: dict, after: dict) -> None:
-        if error and len(self.tables) > 1 and status != "succeeded":
+    def table_started(self, index: int, handle: RunHandle) -> None:
+        self.current = index
+        self._table(index, "running", 0, None, handle)
+
+    def table_done(self, index: int, spec: TableSpec, result: TableResult,
+                   handle: RunHandle) -> None:
+        rows = result.rows_written
+        self.lines.extend(result.notes)
+        self.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} written "
+                          f"({spec.mode})")
+        if result.skipped_null_cursor:
+            self.lines.append(f"{result.table}: {result.skipped_null_cursor} rows without a "
+                              f"{spec.cursor} value skipped")
+        if spec.mode == "incremental":
+            self.before[result.table] = encode(result.cursor_before)
+            self.after[result.table] = encode(result.cursor_after)
+        self._table(index, "succeeded", rows, None, handle)
+        self.current = None
+
+    def failed(self, exc: BaseException, handle: RunHandle) -> None:
+        """Note what ended the run, and in which table; every table failure names it."""
+        status, message, trace = failure(exc, handle)
+        if trace:
+            self.lines.append(traceback.format_exc())
+        if self.current is not None:
+            table = self.tables[self.current]["table"]
+            if status == "failed" and table.rsplit(".", 1)[-1] not in message:
+                message = f"{table}: {message}"
+            self._table(self.current, status, 0, message, handle)
+        self.status, self.error = status, message
+
+    def finish(self, job_name: str, handle: RunHandle) -> None:
+        """Record how the run ended, and log it (a failure at ERROR)."""
+        error = self.error
+        if error and len(self.tables) > 1 and self.status != "succeeded":
             done = sum(t["status"] == "succeeded" for t in self.tables)
             left = sum(t["status"] == "not run" for t in self.tables)
             error += (f" ({done} of {len(self.tables)} tables loaded before it"
                       + (f"; {left} not run)" if left else ")"))
         if error:
-            error = scrub(error, secrets)  # drivers do not echo passwords; be sure anyway
+            error = scrub(error, self.secrets)  # drivers do not echo passwords; be sure
             self.lines.append(error)
         with self.store.session() as s:
             row = s.get(Run, self.id)
-            row.status, row.finished_at, row.error = status, utcnow(), error
+            row.status, row.finished_at, row.error = self.status, utcnow(), error
             row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
             row.bytes = handle.bytes
-            row.cursor_before = json.dumps(before) if before else None
-            row.cursor_after = json.dumps(after) if after else None
-            row.log = scrub("\n".join(self.lines), secrets)
-            row.tables = [{**t, "error": scrub(t["error"], secrets) if t["error"] else None}
-                          for t in self.tables]
+            row.cursor_before = json.dumps(self.before) if self.before else None
+            row.cursor_after = json.dumps(self.after) if self.after else None
+            row.log = scrub("\n".join(self.lines), self.secrets)
+            row.tables = [{**t, "error": scrub(t["error"], self.secrets) if t["error"]
+                           else None} for t in self.tables]
             s.get(Connection, self.source_id).last_used_at = utcnow()
-
-
-def record_failure(book: RunBook, exc: BaseException, handle: RunHandle,
-                   index: int | None) -> tuple[str, str]:
-    """Note what ended a run (and the table it ended in); returns (status, message)."""
-    status, message, trace = failure(exc, handle)
-    if trace:
-        book.lines.append(traceback.format_exc())
-    if index is not None:
-        table = book.tables[index]["table"]
-        name = table.rsplit(".", 1)[-1]
-        if status == "failed" and name not in message:
-            message = f"{table}: {message}"  # every failure names its table
-        book.table(index, status, 0, message, handle)
-    return status, message
+        if self.status == "succeeded":
+            log.info("run of %r succeeded: %s rows", job_name, handle.rows_written)
+        else:
+            log.error("run of %r %s: %s", job_name, self.status, error)
 
 
 def stops_process(exc: BaseException) -> bool:

@@ -64,7 +64,7 @@ class Connection(Base):
 
 
 class Job(Base):
-    """An ETL job. The engine issue fills in behaviour; the schema is what the design names."""
+    """An ETL job: a source, a destination, tables with their sync modes, a schedule."""
 
     __tablename__ = "job"
 
@@ -91,8 +91,7 @@ class Run(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"))
     trigger: Mapped[str] = mapped_column(String(10))
-    # queued | running | succeeded | failed | cancelled | interrupted
-    status: Mapped[str] = mapped_column(String(12), default="queued")
+    status: Mapped[str] = mapped_column(String(12))  # app.vocabulary.RunStatus
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rows_read: Mapped[int] = mapped_column(Integer, default=0)

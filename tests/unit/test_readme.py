@@ -9,10 +9,18 @@ from app.connectors.registry import CATEGORIES, TYPES
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
+def _row(t) -> str:
+    """A type's line in the README: what it is, and what the engine can do with it."""
+    e = t.engine
+    writes = ", ".join(e.write_modes) if e.writable else "—"
+    listing = e.rows + (", last update" if e.last_updated else "")
+    return (f"| `{t.key}` | {t.label} | {CATEGORIES[t.category]} | {t.default_port or '—'} | "
+            f"{t.driver.package} | {'yes' if e.readable else '—'} | {writes} | {listing} |")
+
+
 def test_readme_type_table_matches_the_registry():
     rows = [line for line in README.read_text().splitlines() if line.startswith("| `")]
-    expected = [f"| `{t.key}` | {t.label} | {CATEGORIES[t.category]} | "
-                f"{t.default_port or '—'} | {t.driver.package} |" for t in TYPES]
+    expected = [_row(t) for t in TYPES]
     assert rows[:len(expected)] == expected
 
 
