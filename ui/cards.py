@@ -99,7 +99,24 @@ class CardDelegate(QStyledItemDelegate):
         painter.setPen(QPen(QColor(c["borderStrong" if hovered else "border"]), 1))
         painter.setBrush(QColor(c["cardHover" if hovered else "cardBg"]))
         painter.drawRoundedRect(card, 10, 10)
+        self._paint_dot(painter, card, content)
+        icon_rect = QRect(card.left() + 34, card.center().y() - 18, 36, 36)
+        content.icon.paint(painter, icon_rect)
+        buttons = self.button_rects(option.rect, content.buttons)
+        left = icon_rect.right() + 12
+        first = min((r.left() for r in buttons.values()), default=card.right())
+        title_width = first - 12 - left
+        width = card.right() - 12 - left if self.buttons_beside_title else title_width
+        self._paint_lines(painter, option.font, card, content, left, title_width, width)
+        if content.progress is not None:
+            self._paint_progress(painter, QRect(left, card.bottom() - 7, width, 4),
+                                 content.progress)
+        for button in content.buttons:
+            self._paint_button(painter, buttons[button.key], button,
+                               self._hover == (index.row(), button.key))
+        painter.restore()
 
+    def _paint_dot(self, painter: QPainter, card: QRect, content: CardContent) -> None:
         dot = QColor(theme.DOT[content.dot])
         if content.pulsing:
             dot.setAlphaF(0.35 + 0.65 * abs(math.sin(self.phase)))
@@ -107,17 +124,12 @@ class CardDelegate(QStyledItemDelegate):
         painter.setBrush(dot)
         painter.drawEllipse(QPoint(card.left() + 18, card.center().y()), 6, 6)
 
-        icon_rect = QRect(card.left() + 34, card.center().y() - 18, 36, 36)
-        content.icon.paint(painter, icon_rect)
-
-        buttons = self.button_rects(option.rect, content.buttons)
-        left = icon_rect.right() + 12
-        first = min((r.left() for r in buttons.values()), default=card.right())
-        width = first - 12 - left
-        title_width = width
-        if self.buttons_beside_title:
-            width = card.right() - 12 - left
-        base = QFont(option.font)
+    @staticmethod
+    def _paint_lines(painter: QPainter, font: QFont, card: QRect, content: CardContent,
+                     left: int, title_width: int, width: int) -> None:
+        """The title in bold, then the subtitle, the detail and the extra line, elided."""
+        c = theme.colors()
+        base = QFont(font)
         bold = QFont(base)
         if base.pixelSize() > 0:  # the style sheet sets sizes in pixels
             bold.setPixelSize(base.pixelSize() + 2)
@@ -132,38 +144,39 @@ class CardDelegate(QStyledItemDelegate):
         painter.setFont(base)
         fm = QFontMetrics(base)
         painter.setPen(QColor(c["muted"]))
-        painter.drawText(QRect(left, card.top() + 33, width, 18), align,
-                         fm.elidedText(content.subtitle, Qt.TextElideMode.ElideMiddle, width))
-        painter.drawText(QRect(left, card.top() + 52, width, 18), align,
-                         fm.elidedText(content.detail, Qt.TextElideMode.ElideRight, width))
-        if content.extra:
-            painter.drawText(QRect(left, card.top() + 71, width, 18), align,
-                             fm.elidedText(content.extra, Qt.TextElideMode.ElideRight, width))
-        if content.progress is not None:
-            track = QRect(left, card.bottom() - 7, width, 4)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(c["border"]))
-            painter.drawRoundedRect(track, 2, 2)
-            painter.setBrush(QColor(c["accent"]))
-            filled = QRect(track)
-            if content.progress < 0:  # unknown total: a segment sweeps along the track
-                sweep = (self.phase * 0.08) % 1.25 - 0.25
-                filled.setLeft(track.left() + int(track.width() * max(0.0, sweep)))
-                filled.setRight(track.left() + int(track.width() * min(1.0, sweep + 0.25)))
-            else:
-                filled.setWidth(max(4, int(track.width() * min(1.0, content.progress))))
-            painter.drawRoundedRect(filled, 2, 2)
+        lines = [(content.subtitle, Qt.TextElideMode.ElideMiddle, 33),
+                 (content.detail, Qt.TextElideMode.ElideRight, 52),
+                 (content.extra, Qt.TextElideMode.ElideRight, 71)]
+        for text, elide, top in lines:
+            if text:
+                painter.drawText(QRect(left, card.top() + top, width, 18), align,
+                                 fm.elidedText(text, elide, width))
 
-        for button in content.buttons:
-            rect = buttons[button.key]
-            hot = self._hover == (index.row(), button.key)
-            edge = c["red"] if button.danger and hot else c["borderStrong" if hot else "border"]
-            painter.setPen(QPen(QColor(edge), 1))
-            painter.setBrush(QColor(c["hover" if hot else "card"]))
-            painter.drawRoundedRect(rect, 6, 6)
-            painter.setPen(QColor(c["red"] if button.danger else c["text"]))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, button.label)
-        painter.restore()
+    def _paint_progress(self, painter: QPainter, track: QRect, progress: float) -> None:
+        """A bar filled to `progress` (0..1); below 0, a segment sweeping along it."""
+        c = theme.colors()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(c["border"]))
+        painter.drawRoundedRect(track, 2, 2)
+        painter.setBrush(QColor(c["accent"]))
+        filled = QRect(track)
+        if progress < 0:  # unknown total
+            sweep = (self.phase * 0.08) % 1.25 - 0.25
+            filled.setLeft(track.left() + int(track.width() * max(0.0, sweep)))
+            filled.setRight(track.left() + int(track.width() * min(1.0, sweep + 0.25)))
+        else:
+            filled.setWidth(max(4, int(track.width() * min(1.0, progress))))
+        painter.drawRoundedRect(filled, 2, 2)
+
+    @staticmethod
+    def _paint_button(painter: QPainter, rect: QRect, button: Button, hot: bool) -> None:
+        c = theme.colors()
+        edge = c["red"] if button.danger and hot else c["borderStrong" if hot else "border"]
+        painter.setPen(QPen(QColor(edge), 1))
+        painter.setBrush(QColor(c["hover" if hot else "card"]))
+        painter.drawRoundedRect(rect, 6, 6)
+        painter.setPen(QColor(c["red"] if button.danger else c["text"]))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, button.label)
 
     # --- interaction -----------------------------------------------------------------
 

@@ -53,6 +53,27 @@ def _name(schema: str | None, table: str) -> str:
     return f"{schema}.{table}" if schema else table
 
 
+def _settings_table() -> QTableWidget:
+    """One row a table: source, destination schema and table, mode, cursor, key, columns."""
+    table = QTableWidget(0, len(COLUMNS))
+    table.setObjectName("tableSettings")
+    table.setHorizontalHeaderLabels(COLUMNS)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(30)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    for column in (SOURCE, DEST_TABLE):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+    for column, width in ((DEST_SCHEMA, 78), (MODE, 112), (CURSOR, 104), (KEY, 92), (PICK, 64)):
+        table.setColumnWidth(column, width)
+    table.horizontalHeaderItem(DEST_SCHEMA).setToolTip(
+        "The destination schema (in a folder: the start of the file name)")
+    table.setMinimumHeight(118)
+    return table
+
+
 class SettingsPage(QWizardPage):
     """Step 3. `saved` holds the job once it has been created or changed."""
 
@@ -84,59 +105,47 @@ class SettingsPage(QWizardPage):
         self.mode_all = QComboBox()
         self.mode_all.setObjectName("modeAll")
         self.mode_all.activated.connect(self._mode_all)
-
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("tableSettings")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(30)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        for column in (SOURCE, DEST_TABLE):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((DEST_SCHEMA, 78), (MODE, 112), (CURSOR, 104), (KEY, 92),
-                              (PICK, 64)):
-            self.table.setColumnWidth(column, width)
-        self.table.horizontalHeaderItem(DEST_SCHEMA).setToolTip(
-            "The destination schema (in a folder: the start of the file name)")
-        self.table.setMinimumHeight(118)
-
-        from app.services.jobs import STALL_SECONDS
-
-        self.stall = QSpinBox()
-        self.stall.setObjectName("stallMinutes")
-        self.stall.setRange(0, 7 * 24 * 60)
-        self.stall.setSuffix(" min")
-        self.stall.setSpecialValueText("never")
-        self.stall.setToolTip("A frozen or unreachable server would hold a run for ever; after "
-                              "this long without rows moving the run is stopped and the "
-                              "destination left as it was.")
-        self.stall_default = STALL_SECONDS // 60
-        self.stall.setValue(round(editing.stall_bound / 60) if editing else self.stall_default)
-        self.stall.valueChanged.connect(self._refresh)
+        self.table = _settings_table()
+        self.stall = self._stall_box(editing)
         self.schedule = ScheduleEditor()
         self.schedule.changed.connect(self._refresh)
         if editing:
             self.schedule.set_schedule(editing.schedule)
-
         self.review = QLabel()
         self.review.setObjectName("review")
         self.review.setWordWrap(True)
         self.review.setTextFormat(Qt.TextFormat.RichText)
         self.review.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.review.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        self.status.hide()
+        self._lay_out()
+
+    def _stall_box(self, editing: JobView | None) -> QSpinBox:
+        """The job's bound on a run with no rows moving, in minutes (0: never)."""
+        from app.services.jobs import STALL_SECONDS
+
+        box = QSpinBox()
+        box.setObjectName("stallMinutes")
+        box.setRange(0, 7 * 24 * 60)
+        box.setSuffix(" min")
+        box.setSpecialValueText("never")
+        box.setToolTip("A frozen or unreachable server would hold a run for ever; after this "
+                       "long without rows moving the run is stopped and the destination "
+                       "left as it was.")
+        self.stall_default = STALL_SECONDS // 60
+        box.setValue(round(editing.stall_bound / 60) if editing else self.stall_default)
+        box.valueChanged.connect(self._refresh)
+        return box
+
+    def _lay_out(self) -> None:
         scroll = QScrollArea()
         scroll.setObjectName("reviewScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.review)
         scroll.setFixedHeight(108)
-        self.status = QLabel()
-        self.status.setObjectName("status")
-        self.status.setWordWrap(True)
-        self.status.hide()
-
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
         top = QHBoxLayout()

@@ -7,7 +7,6 @@ appears as fast as a bare window; SQLAlchemy and the services load right after.
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -53,15 +52,11 @@ class RunProgress(QObject):
     EVERY = 0.2  # seconds between updates of a card
 
     def watch(self, job_id: str, handle: RunHandle) -> None:
-        last = [0.0, ""]
+        from app.services.jobs import throttled
 
-        def progress(h: RunHandle) -> None:
-            now = time.monotonic()
-            if now - last[0] >= self.EVERY or h.note != last[1]:
-                last[:] = [now, h.note]
-                self.moved.emit(job_id, h.rows_written, h.rate, h.bytes / 1e6, h.note)
-
-        handle.on_progress = progress
+        handle.on_progress = throttled(
+            lambda h: self.moved.emit(job_id, h.rows_written, h.rate, h.bytes / 1e6, h.note),
+            self.EVERY)
 
 
 T = TypeVar("T")

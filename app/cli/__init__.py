@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from app.cli import commands
 from app.connectors.registry import TYPES
+from app.vocabulary import MODES
 
 
 def seconds(text: str) -> float:
@@ -32,35 +33,37 @@ def seconds(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sluice", description="Sluice: desktop ETL, headless.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
     types = sub.add_parser("types", help="list the connection types")
     types.add_argument("--json", action="store_true")
     types.set_defaults(func=commands.types)
+    for add_group in (_connection_commands, _job_commands, _store_commands, _secret_commands):
+        add_group(sub)
+    return parser
 
+
+def _connection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host")
+    p.add_argument("--port")
+    p.add_argument("--database")
+    p.add_argument("--user")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password (one line) from standard input")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other field of the type (see `types --json`)")
+    p.add_argument("--timeout", type=seconds, help="test timeout in seconds")
+
+
+def _connection_commands(sub) -> None:
     conn = sub.add_parser("connection", help="manage connections")
     csub = conn.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def field_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--host")
-        p.add_argument("--port")
-        p.add_argument("--database")
-        p.add_argument("--user")
-        p.add_argument("--password-stdin", action="store_true",
-                       help="read the password (one line) from standard input")
-        p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="any other field of the type (see `types --json`)")
-        p.add_argument("--timeout", type=seconds, help="test timeout in seconds")
-
     add = csub.add_parser("add", help="test, then save, a new connection")
     add.add_argument("--type", required=True, choices=[t.key for t in TYPES], metavar="TYPE")
     add.add_argument("--name", help="default: suggested from the type and database")
-    field_options(add)
+    _connection_options(add)
     add.set_defaults(func=commands.connection_add)
-
     ls = csub.add_parser("list", help="list saved connections")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=commands.connection_list)
-
     test = csub.add_parser("test", help="test saved connections live")
     which = test.add_mutually_exclusive_group(required=True)
     which.add_argument("name", nargs="?")
@@ -68,72 +71,68 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--json", action="store_true")
     test.add_argument("--timeout", type=seconds, help="test timeout in seconds")
     test.set_defaults(func=commands.connection_test)
-
     tables = csub.add_parser("tables", help="list a connection's tables live")
     tables.add_argument("name")
     tables.add_argument("--json", action="store_true")
     tables.set_defaults(func=commands.connection_tables)
-
     edit = csub.add_parser("edit", help="change a connection (tested again before saving)")
     edit.add_argument("name")
     edit.add_argument("--rename", metavar="NEW_NAME")
-    field_options(edit)
+    _connection_options(edit)
     edit.set_defaults(func=commands.connection_edit)
-
     delete = csub.add_parser("delete", help="delete a connection and its secret")
     delete.add_argument("name")
     delete.set_defaults(func=commands.connection_delete)
 
-    job = sub.add_parser("job", help="manage and run ETL jobs")
-    jsub = job.add_subparsers(dest="action", required=True, metavar="ACTION")
-    jadd = jsub.add_parser("add", help="create a job (tables are checked against the source)")
-    jadd.add_argument("--name", required=True)
-    jadd.add_argument("--source", required=True, metavar="CONNECTION")
-    jadd.add_argument("--table", action="append", required=True, metavar="TABLE",
-                      help="source table (schema.table where needed); repeat for more")
-    jadd.add_argument("--destination", default="local", metavar="CONNECTION|local")
-    jadd.add_argument("--dest-schema")
-    jadd.add_argument("--dest-table", help="only with a single --table")
-    jadd.add_argument("--mode", default="replace",
-                      choices=["replace", "append", "incremental", "merge"])
-    jadd.add_argument("--cursor", metavar="COLUMN")
-    jadd.add_argument("--primary-key", metavar="COL[,COL]")
-    jadd.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
-    jadd.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
-                      help="leave a column out (repeatable)")
-    jadd.add_argument("--stall-timeout", metavar="DURATION",
-                      help="stop a run when no rows move for this long (default 10m; 0: never)")
-    when = jadd.add_mutually_exclusive_group()
-    when.add_argument("--manual", action="store_true", help="run only when asked (default)")
+
+def _schedule_options(p: argparse.ArgumentParser, adding: bool) -> None:
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--manual", action="store_true",
+                      help="run only when asked" + (" (default)" if adding else ""))
     when.add_argument("--every", metavar="N{m|h}", help="run every N minutes or hours, e.g. 15m")
     when.add_argument("--daily", metavar="HH:MM", help="run every day at this time")
     when.add_argument("--cron", metavar="EXPR", help='a cron expression, e.g. "0 6 * * 1-5"')
-    jadd.add_argument("--timezone", metavar="ZONE",
-                      help="IANA zone of --daily/--cron (default: this machine's)")
-    jadd.set_defaults(func=commands.job_add)
-    jedit = jsub.add_parser("edit", help="change a job; says what the change does first")
-    jedit.add_argument("name")
-    jedit.add_argument("--rename", metavar="NEW_NAME")
-    jedit.add_argument("--destination", metavar="CONNECTION|local")
-    jedit.add_argument("--mode", choices=["replace", "append", "incremental", "merge"],
-                       help="for every table of the job")
-    jedit.add_argument("--cursor", metavar="COLUMN")
-    jedit.add_argument("--primary-key", metavar="COL[,COL]")
-    jedit.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
-                       help="leave a column out (repeatable)")
-    jedit.add_argument("--include-column", metavar="TABLE.COLUMN", action="append",
-                       default=[], help="copy a column left out before (repeatable)")
-    jedit.add_argument("--stall-timeout", metavar="DURATION",
-                       help="stop a run when no rows move for this long (0: never)")
-    when = jedit.add_mutually_exclusive_group()
-    when.add_argument("--manual", action="store_true", help="run only when asked")
-    when.add_argument("--every", metavar="N{m|h}")
-    when.add_argument("--daily", metavar="HH:MM")
-    when.add_argument("--cron", metavar="EXPR")
-    jedit.add_argument("--timezone", metavar="ZONE")
-    jedit.add_argument("--dry-run", action="store_true",
-                       help="only say what would change")
-    jedit.set_defaults(func=commands.job_edit)
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="IANA zone of --daily/--cron (default: this machine's)")
+
+
+def _table_options(p: argparse.ArgumentParser, adding: bool) -> None:
+    """What a job says of its tables (for every table of it, when editing)."""
+    p.add_argument("--mode", choices=MODES, default="replace" if adding else None,
+                   help=None if adding else "for every table of the job")
+    p.add_argument("--cursor", metavar="COLUMN")
+    p.add_argument("--primary-key", metavar="COL[,COL]")
+    p.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
+                   help="leave a column out (repeatable)")
+    p.add_argument("--stall-timeout", metavar="DURATION",
+                   help="stop a run when no rows move for this long (default 10m; 0: never)")
+
+
+def _job_commands(sub) -> None:
+    job = sub.add_parser("job", help="manage and run ETL jobs")
+    jsub = job.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = jsub.add_parser("add", help="create a job (tables are checked against the source)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--source", required=True, metavar="CONNECTION")
+    add.add_argument("--table", action="append", required=True, metavar="TABLE",
+                     help="source table (schema.table where needed); repeat for more")
+    add.add_argument("--destination", default="local", metavar="CONNECTION|local")
+    add.add_argument("--dest-schema")
+    add.add_argument("--dest-table", help="only with a single --table")
+    add.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
+    _table_options(add, adding=True)
+    _schedule_options(add, adding=True)
+    add.set_defaults(func=commands.job_add)
+    edit = jsub.add_parser("edit", help="change a job; says what the change does first")
+    edit.add_argument("name")
+    edit.add_argument("--rename", metavar="NEW_NAME")
+    edit.add_argument("--destination", metavar="CONNECTION|local")
+    _table_options(edit, adding=False)
+    edit.add_argument("--include-column", metavar="TABLE.COLUMN", action="append",
+                      default=[], help="copy a column left out before (repeatable)")
+    _schedule_options(edit, adding=False)
+    edit.add_argument("--dry-run", action="store_true", help="only say what would change")
+    edit.set_defaults(func=commands.job_edit)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),
@@ -154,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="also drop the tables the job loaded (and their cursors)")
         p.set_defaults(func=func)
 
+
+def _store_commands(sub) -> None:
     store = sub.add_parser("store", help="the metadata store's backups")
     stsub = store.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = stsub.add_parser("backups", help="list the automatic backups, newest first")
@@ -165,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a backup file (default: the newest healthy one)")
     back.set_defaults(func=commands.store_restore)
 
+
+def _secret_commands(sub) -> None:
     secrets = sub.add_parser("secrets", help="where passwords are kept")
     ssub = secrets.add_subparsers(dest="action", required=True, metavar="ACTION")
     status = ssub.add_parser("status", help="show the secret backend and whether it is usable")
@@ -175,7 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
     use.add_argument("--project", help="GCP project (gcp)")
     use.add_argument("--endpoint", help="Secret Manager API endpoint (gcp; rarely needed)")
     use.set_defaults(func=commands.secrets_use)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

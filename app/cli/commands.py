@@ -9,7 +9,6 @@ import math
 import os
 import signal
 import sys
-import time
 from typing import Any
 
 from app.connectors import registry
@@ -342,21 +341,18 @@ def job_show(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
-    from app.etl.pipeline import RunHandle
+    from app.etl.pipeline import RunHandle, throttled
     from app.services.jobs import JobService
 
-    last = [0.0]
-
     def progress(h: RunHandle) -> None:
-        now = time.monotonic()
         if h.note:
             print(f"{h.note}…", file=sys.stderr, flush=True)
-        elif now - last[0] >= 1.0:  # a line a second on stderr; stdout stays for results
-            last[0] = now
+        else:
             print(f"{h.table}: {h.rows_written:,} rows, {h.bytes / 1e6:,.0f} MB read "
                   f"({h.rate:,.0f} rows/s)", file=sys.stderr, flush=True)
 
-    handle = RunHandle(on_progress=progress)
+    # A line a second on stderr; stdout stays for results.
+    handle = RunHandle(on_progress=throttled(progress, 1.0))
     stopped: list[int] = []
 
     def stop(signum: int, _frame) -> None:

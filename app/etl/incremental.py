@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.etl.errors import RunError
+from app.etl.pipeline import rows_of
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 1}
@@ -108,7 +109,7 @@ class CursorTracker:
             return batch
         # Only rows sitting on the old mark are hashed (few), never the whole batch.
         positions = pc.indices_nonzero(at_mark).to_pylist()
-        loaded = [p for p, row in zip(positions, _rows(batch.take(positions)), strict=True)
+        loaded = [p for p, row in zip(positions, rows_of(batch.take(positions)), strict=True)
                   if row_hash(row) in self.old_boundary]
         if not loaded:
             return batch
@@ -122,12 +123,8 @@ class CursorTracker:
             self.mark, self.boundary = top, set()
         if top == self.mark:
             at_mark = pc.equal(column, pa.scalar(top).cast(column.type))
-            self.boundary.update(row_hash(row) for row in _rows(batch.filter(at_mark)))
+            self.boundary.update(row_hash(row) for row in rows_of(batch.filter(at_mark)))
 
     def state(self) -> dict:
         return {"cursor": self.cursor, "value": encode(self.mark), "type": self.type_name,
                 "boundary": sorted(self.boundary)}
-
-
-def _rows(batch: pa.RecordBatch) -> Iterator[tuple]:
-    return zip(*(c.to_pylist() for c in batch.columns), strict=True)

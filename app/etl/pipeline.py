@@ -125,3 +125,23 @@ def pump(batches: Iterator[pa.RecordBatch], write: Callable[[pa.RecordBatch], No
         raise failure[0]
     if handle.cancel.is_set():
         raise RunCancelled()
+
+
+def rows_of(batch: pa.RecordBatch) -> Iterator[tuple]:
+    """The rows of a batch as tuples of Python values (column by column, then zipped)."""
+    return zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+
+def throttled(report: Callable[[RunHandle], None], every: float
+              ) -> Callable[[RunHandle], None]:
+    """`report` at most every `every` seconds, and at once when what the run waits for
+    changes (the progress callback of a card, a CLI line)."""
+    last = [0.0, ""]
+
+    def progress(handle: RunHandle) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or handle.note != last[1]:
+            last[:] = [now, handle.note]
+            report(handle)
+
+    return progress

@@ -16,7 +16,7 @@ from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
 from app.etl.errors import RunError
-from app.etl.pipeline import RunHandle
+from app.etl.pipeline import RunHandle, throttled
 from app.etl.runner import TableSpec, run_table
 from app.etl.watchdog import STALL_SECONDS
 from app.scheduling.schedule import Schedule, ScheduleError
@@ -45,7 +45,7 @@ WAREHOUSE_CHOICE = "Local warehouse (DuckDB, on this computer)"  # and a list of
 # The front ends build and read jobs with these (ui/ reaches the engine only through here).
 __all__ = ["LOCAL", "READABLE", "STALL_SECONDS", "WAREHOUSE", "JobBusy", "JobDraft",
            "JobService", "JobView", "RunHandle", "RunView", "TableShape", "TableSpec",
-           "job_lock"]
+           "job_lock", "throttled"]
 READABLE = registry.READABLE
 
 

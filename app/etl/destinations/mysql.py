@@ -22,8 +22,9 @@ from decimal import Decimal
 import pyarrow as pa
 
 from app.etl.destinations import Target
-from app.etl.destinations.sql import SqlDestination, rows_of
+from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
+from app.etl.pipeline import rows_of
 from app.etl.types import duration_text
 
 LOCK_WAIT_SECONDS = 30 * 60

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -301,8 +301,3 @@ class SqlLoad:
 
 def _norm(declared: str) -> str:
     return re.sub(r"\s+", "", declared.lower())
-
-
-def rows_of(batch: pa.RecordBatch) -> Iterator[tuple]:
-    columns = [c.to_pylist() for c in batch.columns]
-    return zip(*columns, strict=True)

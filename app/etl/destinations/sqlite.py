@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from app.etl.destinations.sql import SqlDestination, rows_of
+from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
+from app.etl.pipeline import rows_of
 from app.etl.types import duration_text
 
 
