@@ -9,54 +9,21 @@ from app.services import preferences
 from app.services.connections import Draft
 from app.store.models import Connection, Job, fold_name
 from tests.fakes.silent import SilentServer
-from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm, dot_color
+from tests.gui.helpers import (
+    LEFT,
+    active_modal,
+    card_rect,
+    choose_type,
+    click_card_button,
+    confirm,
+    dot_color,
+    fill,
+    open_wizard,
+    run_test,
+    save_button,
+)
 from ui import theme
 from ui.panels import EMPTY_CONNECTIONS
-
-LEFT = Qt.MouseButton.LeftButton
-
-
-def open_wizard(qtbot, window):
-    qtbot.mouseClick(window.connections.add_button, LEFT)
-    wizard = window.wizard
-    qtbot.waitExposed(wizard)
-    return wizard
-
-
-def choose_type(qtbot, wizard, key: str):
-    next_button = wizard.button(QWizard.WizardButton.NextButton)
-    assert not next_button.isEnabled()  # nothing chosen yet
-    assert not wizard.button(QWizard.WizardButton.BackButton).isVisible()
-    tile = wizard.type_page.tiles[key]
-    tab = wizard.type_page.tabs
-    for i in range(tab.count()):
-        if tab.widget(i).isAncestorOf(tile):
-            tab.setCurrentIndex(i)
-    qtbot.mouseClick(tile, LEFT)
-    assert next_button.isEnabled()
-    qtbot.mouseClick(next_button, LEFT)
-    return wizard.details
-
-
-def fill(qtbot, page, **values):
-    for key, value in values.items():
-        widget = page.form.name if key == "name" else page.form.inputs[key]
-        widget.setFocus()
-        widget.selectAll()  # as a user would: select what is there, type over it
-        if value == "":
-            qtbot.keyClick(widget, Qt.Key.Key_Delete)
-        else:
-            qtbot.keyClicks(widget, str(value))
-
-
-def run_test(qtbot, page, timeout=20_000):
-    qtbot.mouseClick(page.test_button, LEFT)
-    qtbot.waitUntil(lambda: page.task is None, timeout=timeout)
-    return page.status.property("tone"), page.status.text()
-
-
-def save_button(wizard):
-    return wizard.button(QWizard.WizardButton.FinishButton)
 
 
 def test_create_a_postgres_connection_by_clicking(qtbot, make_window, pg_db):

@@ -5,11 +5,37 @@ from __future__ import annotations
 import sqlite3
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
-from PySide6.QtWidgets import QMessageBox, QWizard
+from PySide6.QtWidgets import QMessageBox
 
 from app.services.jobs import JobService, TableSpec
-from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm
-from tests.gui.test_connections_gui import choose_type, fill, run_test, save_button
+from tests.gui.helpers import (
+    BACK,
+    FINISH,
+    LEFT,
+    NEXT,
+    active_modal,
+    at_step_3,
+    back_step,
+    card_line,
+    card_rect,
+    choose,
+    choose_type,
+    click_card_button,
+    confirm,
+    fill,
+    listed,
+    next_step,
+    open_job_wizard,
+    pick_source,
+    rows_at_step_3,
+    run_test,
+    sales_tables,
+    save_button,
+    tick,
+    type_job_name,
+    wait_columns,
+    wait_tables,
+)
 from tests.integration.engine_helpers import (
     make_job,
     pg_exec,
@@ -19,137 +45,43 @@ from tests.integration.engine_helpers import (
 from ui.connection_wizard import WIZARD_SIZE
 from ui.job_model import JobRole, LastRunRole
 
-LEFT = Qt.MouseButton.LeftButton
-NEXT, BACK, FINISH = (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton,
-                      QWizard.WizardButton.FinishButton)
-
-
-def _sales(pg_db) -> None:
-    pg_exec(pg_db, "create table orders (id int primary key, amount numeric(10,2), "
-                   "updated_at timestamptz, note text)",
-            "insert into orders select g, g / 4.0, now() - g * interval '1 minute', 'n' || g "
-            "from generate_series(1, 40) g",
-            "create table customers (id int primary key, name text)",
-            "insert into customers values (1, 'Ada'), (2, 'Grace')")
-
-
-def _open(qtbot, window):
-    qtbot.mouseClick(window.jobs.add_button, LEFT)
-    wizard = window.job_wizard
-    qtbot.waitExposed(wizard)
-    return wizard
-
-
-def _pick_source(qtbot, wizard, name: str) -> None:
-    page = wizard.source_page
-    for row in range(page.proxy.rowCount()):
-        index = page.proxy.index(row, 0)
-        if index.data() == name:
-            qtbot.mouseClick(page.list.viewport(), LEFT,
-                             pos=page.list.visualRect(index).center())
-            return
-    raise AssertionError(f"{name} is not listed")
-
-
-def _type_name(qtbot, wizard, name: str) -> None:
-    field = wizard.source_page.name
-    field.setFocus()
-    field.selectAll()
-    qtbot.keyClicks(field, name)
-
-
-def _next(qtbot, wizard) -> None:
-    button = wizard.button(NEXT)
-    assert button.isEnabled()
-    qtbot.mouseClick(button, LEFT)
-
-
-def _tick(qtbot, wizard, table: str) -> None:
-    """Click a table's row in step 2 and press Space (ticks it)."""
-    page = wizard.tables_page
-    for row in range(page.proxy.rowCount()):
-        index = page.proxy.index(row, 1)
-        if index.data() == table:
-            rect = page.view.visualRect(index)
-            qtbot.mouseClick(page.view.viewport(), LEFT, pos=rect.center())
-            qtbot.keyClick(page.view, Qt.Key.Key_Space)
-            return
-    raise AssertionError(f"{table} is not listed")
-
-
-def _wait_tables(qtbot, wizard) -> None:
-    qtbot.waitUntil(lambda: not wizard.tables_page.loading, timeout=20_000)
-
-
-def _wait_columns(qtbot, wizard) -> None:
-    qtbot.waitUntil(lambda: wizard.settings_page.task is None, timeout=20_000)
-
-
-def _choose(qtbot, combo, text: str) -> None:
-    """Pick an entry of a combo box from the keyboard, as a user would."""
-    combo.setFocus()
-    index = combo.findText(text)
-    assert index >= 0, f"{text} not offered"
-    while combo.currentIndex() != index:
-        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
-
-
-def _at_step_3(qtbot, make_window, ctx, pg_db, table: str):
-    """A window whose job wizard is at step 3 with `table` of the Sales tables chosen."""
-    _sales(pg_db)
-    save_connection(ctx, "postgresql", "Sales", pg_db.params())
-    window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Sales")
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
-    _tick(qtbot, wizard, table)
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
-    return window, wizard
-
-
-def _card_line(window, name: str, attr: str) -> str:
-    _, index = card_rect(window.jobs, name)
-    return getattr(window.jobs.delegate.content(index), attr)
-
 
 def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window, ctx, pg_db):
-    _sales(pg_db)
+    sales_tables(pg_db)
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     window = make_window()
-    wizard = _open(qtbot, window)
+    wizard = open_job_wizard(qtbot, window)
     assert wizard.size() == WIZARD_SIZE  # as big as the connection wizard
     assert not wizard.button(NEXT).isEnabled()
 
     # Step 1: the connection with its status dot, and a name suggested from it.
-    _pick_source(qtbot, wizard, "Sales")
+    pick_source(qtbot, wizard, "Sales")
     assert wizard.source_page.name.text() == "Sales ETL"
-    _type_name(qtbot, wizard, "Orders nightly")
-    _next(qtbot, wizard)
+    type_job_name(qtbot, wizard, "Orders nightly")
+    next_step(qtbot, wizard)
 
     # Step 2: listed in the background; Back and Next wait for it.
     page = wizard.tables_page
     assert page.loading and not wizard.button(NEXT).isEnabled()
     assert not wizard.button(BACK).isEnabled()
-    _wait_tables(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     assert wizard.button(BACK).isEnabled() and not wizard.button(NEXT).isEnabled()
     rows = {page.proxy.index(r, 1).data(): page.proxy.index(r, 2).data()
             for r in range(page.proxy.rowCount())}
     assert rows == {"customers": "2", "orders": "40"}
     qtbot.keyClicks(page.filter, "ord")
     assert page.proxy.rowCount() == 1
-    _tick(qtbot, wizard, "orders")
+    tick(qtbot, wizard, "orders")
     assert page.count.text() == "1 of 2 tables selected"
-    _next(qtbot, wizard)
+    next_step(qtbot, wizard)
 
     # Step 3: the cursor suggested, the key taken from the source, a daily schedule.
     settings = wizard.settings_page
-    _wait_columns(qtbot, wizard)
+    wait_columns(qtbot, wizard)
     assert settings.destination.currentText().startswith("Local warehouse")
     mode, cursor, key = settings._widgets(0)
     assert key.text() == "id" and not cursor.isEnabled()
-    _choose(qtbot, mode, "incremental")
+    choose(qtbot, mode, "incremental")
     assert cursor.isEnabled() and cursor.currentText() == "updated_at"
     key.setFocus()
     key.selectAll()
@@ -159,7 +91,7 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     key.selectAll()
     qtbot.keyClicks(key, "id")
     assert cursor.itemText(0) == "updated_at"  # suggestions come first
-    _choose(qtbot, settings.schedule.kind, "Daily at")
+    choose(qtbot, settings.schedule.kind, "Daily at")
     zone = settings.schedule.zone.lineEdit()
     zone.selectAll()
     qtbot.keyClicks(zone, "Europe/Warsaw")
@@ -175,14 +107,14 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     assert active_modal() is None  # the wizard closed
 
     # The card says when it runs; Run moves the rows; card and history show them.
-    assert _card_line(window, "Orders nightly", "detail").startswith(
+    assert card_line(window, "Orders nightly", "detail").startswith(
         "Every day at 06:00 Europe/Warsaw  ·  next ")
     click_card_button(qtbot, window.jobs, "Orders nightly", "run")
     qtbot.waitUntil(lambda: card_rect(window.jobs, "Orders nightly")[1].data(LastRunRole)
                     is not None, timeout=30_000)
     landed = warehouse_rows("select count(*) from orders")[0][0]
     assert landed == 40
-    assert _card_line(window, "Orders nightly", "extra").startswith(
+    assert card_line(window, "Orders nightly", "extra").startswith(
         f"Incremental  ·  Last run: {landed} rows, ")
     click_card_button(qtbot, window.jobs, "Orders nightly", "history")
     qtbot.waitExposed(window.history)
@@ -195,10 +127,10 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
 
 
 def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_db):
-    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "customers")
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "customers")
     settings = wizard.settings_page
     assert wizard.button(FINISH).isEnabled()
-    _choose(qtbot, settings.schedule.kind, "Cron expression")
+    choose(qtbot, settings.schedule.kind, "Cron expression")
     qtbot.keyClicks(settings.schedule.cron, "0 6 * *")
     assert not wizard.button(FINISH).isEnabled()
     message = "A cron expression has 5 fields (minute hour day month weekday); “0 6 * *” has 4."
@@ -211,13 +143,13 @@ def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_d
 
 
 def test_duplicate_job_name_is_refused_as_you_type(qtbot, make_window, ctx, pg_db):
-    _sales(pg_db)
+    sales_tables(pg_db)
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     make_job(ctx, "Orders", "Sales", [TableSpec("orders")])
     window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Sales")
-    _type_name(qtbot, wizard, "ORDERS")
+    wizard = open_job_wizard(qtbot, window)
+    pick_source(qtbot, wizard, "Sales")
+    type_job_name(qtbot, wizard, "ORDERS")
     page = wizard.source_page
     assert page.name_error.isVisible()
     assert page.name_error.text() == "A job named 'ORDERS' already exists."
@@ -230,19 +162,19 @@ def test_the_suggested_name_fits_even_for_the_longest_connection_name(qtbot, mak
                                                                      pg_db):
     from app.connectors.registry import NAME_MAX
 
-    _sales(pg_db)
+    sales_tables(pg_db)
     long_name = "S" * NAME_MAX
     save_connection(ctx, "postgresql", long_name, pg_db.params())
     make_job(ctx, "S" * (NAME_MAX - 8) + " ETL", long_name, [TableSpec("orders")])
     window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, long_name)
+    wizard = open_job_wizard(qtbot, window)
+    pick_source(qtbot, wizard, long_name)
     assert wizard.source_page.name.text() == "S" * (NAME_MAX - 8) + " ETL 2"
     assert wizard.button(NEXT).isEnabled()
 
 
 def test_edit_changes_the_mode_and_the_next_run_uses_it(qtbot, make_window, ctx, pg_db):
-    _sales(pg_db)
+    sales_tables(pg_db)
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     make_job(ctx, "Orders", "Sales", [TableSpec("orders")])
     assert JobService(ctx).run("Orders").rows_written == 40
@@ -252,26 +184,26 @@ def test_edit_changes_the_mode_and_the_next_run_uses_it(qtbot, make_window, ctx,
     qtbot.waitExposed(wizard)
     assert wizard.currentId() == 2 and wizard.button(FINISH).text() == "Save changes"
     settings = wizard.settings_page
-    _wait_columns(qtbot, wizard)
+    wait_columns(qtbot, wizard)
     mode, _, _ = settings._widgets(0)
     assert mode.currentText() == "replace"
-    _choose(qtbot, mode, "append")
+    choose(qtbot, mode, "append")
     assert ("public.orders: replace → append: each run adds every source row to orders; "
             "rows already there stay, so repeated runs add the same rows again.") in \
         settings.review.text()
 
     # The earlier steps are reachable, and keep what was chosen.
-    _wait_tables(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     qtbot.mouseClick(wizard.button(BACK), LEFT)
     assert wizard.currentId() == 1
     assert wizard.tables_page.count.text() == "1 of 2 tables selected"
-    _next(qtbot, wizard)
+    next_step(qtbot, wizard)
     assert settings._widgets(0)[0].currentText() == "append"
 
     qtbot.mouseClick(wizard.button(FINISH), LEFT)
     qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
     assert JobService(ctx).get("Orders").tables[0].mode == "append"
-    assert _card_line(window, "Orders", "extra").startswith("Append  ·  Last run: 40 rows")
+    assert card_line(window, "Orders", "extra").startswith("Append  ·  Last run: 40 rows")
     click_card_button(qtbot, window.jobs, "Orders", "run")
     qtbot.waitUntil(lambda: JobService(ctx).runs("Orders", 1)[0].log ==
                     "public.orders: 40 rows written (append)", timeout=30_000)
@@ -290,16 +222,16 @@ def test_a_failed_connection_needs_a_warning_and_a_listing_failure_offers_retry(
     window.test_one(window.model.views()[0].id)  # fails now: red dot
     qtbot.waitUntil(lambda: window.model.views()[0].last_test_status == "failed",
                     timeout=10_000)
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Shop")
+    wizard = open_job_wizard(qtbot, window)
+    pick_source(qtbot, wizard, "Shop")
     qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
     assert "failed its last test" in active_modal().text()
     qtbot.keyClick(active_modal(), Qt.Key.Key_Escape)
     assert wizard.source_page.source() is None and not wizard.button(NEXT).isEnabled()
-    _pick_source(qtbot, wizard, "Shop")
+    pick_source(qtbot, wizard, "Shop")
     confirm(qtbot, "Use it anyway")
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
+    next_step(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     page = wizard.tables_page
     assert page.status.property("tone") == "failed"
     assert page.status.text().startswith("Cannot list the tables of Shop: ")
@@ -307,7 +239,7 @@ def test_a_failed_connection_needs_a_warning_and_a_listing_failure_offers_retry(
     with sqlite3.connect(db) as conn:
         conn.execute("create table items (id integer primary key, name text)")
     qtbot.mouseClick(page.retry, LEFT)
-    _wait_tables(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     assert page.model.rowCount() == 1 and not page.retry.isVisible()
 
 
@@ -316,7 +248,7 @@ def test_new_connection_from_the_wizard_comes_back_selected(qtbot, make_window, 
     with sqlite3.connect(db) as conn:
         conn.execute("create table leads (id integer primary key)")
     window = make_window()
-    wizard = _open(qtbot, window)
+    wizard = open_job_wizard(qtbot, window)
     assert wizard.source_page.hidden.text().startswith("No connections yet")
     qtbot.mouseClick(wizard.source_page.new_button, LEFT)
     inner = wizard.source_page.connection_wizard
@@ -337,8 +269,8 @@ def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path)
         conn.executescript("".join(f"create table t{i:04d} (id integer);" for i in range(5000)))
     save_connection(ctx, "sqlite", "Wide", {"path": str(db)})
     window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Wide")
+    wizard = open_job_wizard(qtbot, window)
+    pick_source(qtbot, wizard, "Wide")
 
     clock, longest = QElapsedTimer(), [0]
     clock.start()
@@ -350,8 +282,8 @@ def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path)
 
     ticker.timeout.connect(tick)
     ticker.start()
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
+    next_step(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     page = wizard.tables_page
     assert page.model.rowCount() == 5000
     qtbot.keyClicks(page.filter, "t4999")
@@ -366,7 +298,7 @@ def test_five_thousand_tables_stay_responsive(qtbot, make_window, ctx, tmp_path)
 
 def test_a_table_that_vanished_before_create_is_named_and_nothing_is_saved(
         qtbot, make_window, ctx, pg_db):
-    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "customers")
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "customers")
     pg_exec(pg_db, "drop table customers")
     qtbot.mouseClick(wizard.button(FINISH), LEFT)
     settings = wizard.settings_page
@@ -376,32 +308,6 @@ def test_a_table_that_vanished_before_create_is_named_and_nothing_is_saved(
     assert JobService(ctx).list() == [] and window.job_model.rowCount() == 0
 
 
-def _back(qtbot, wizard) -> None:
-    button = wizard.button(BACK)
-    assert button.isEnabled()
-    qtbot.mouseClick(button, LEFT)
-
-
-def _listed(wizard) -> set[str]:
-    page = wizard.tables_page
-    return {page.proxy.index(r, 1).data() for r in range(page.proxy.rowCount())}
-
-
-def _rows_at_step_3(wizard) -> list[tuple[str, str, str]]:
-    """What step 3 shows per table: source, destination schema (or its placeholder) and
-    destination table."""
-    from ui.job_settings_page import DEST_SCHEMA, DEST_TABLE, SOURCE
-
-    table = wizard.settings_page.table
-    out = []
-    for row in range(table.rowCount()):
-        schema = table.cellWidget(row, DEST_SCHEMA)
-        out.append((table.cellWidget(row, SOURCE).text(),
-                    schema.text() or f"({schema.placeholderText()})",
-                    table.cellWidget(row, DEST_TABLE).text()))
-    return out
-
-
 def test_back_to_another_source_rebuilds_the_later_steps(qtbot, make_window, ctx, pg_db,
                                                         tmp_path):
     hr = tmp_path / "hr.db"
@@ -409,22 +315,22 @@ def test_back_to_another_source_rebuilds_the_later_steps(qtbot, make_window, ctx
         conn.execute("create table employees (id integer primary key, name text)")
         conn.execute("insert into employees values (1, 'Ada')")
     save_connection(ctx, "sqlite", "HR", {"path": str(hr)})
-    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
-    assert [r[0] for r in _rows_at_step_3(wizard)] == ["public.orders"]
-    _choose(qtbot, wizard.settings_page._widgets(0)[0], "merge")
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    assert [r[0] for r in rows_at_step_3(wizard)] == ["public.orders"]
+    choose(qtbot, wizard.settings_page._widgets(0)[0], "merge")
 
-    _back(qtbot, wizard)
-    _back(qtbot, wizard)
-    _pick_source(qtbot, wizard, "HR")
+    back_step(qtbot, wizard)
+    back_step(qtbot, wizard)
+    pick_source(qtbot, wizard, "HR")
     assert wizard.source_page.name.text() == "HR ETL"
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
-    assert _listed(wizard) == {"employees"}  # HR's tables, none of Sales'
+    next_step(qtbot, wizard)
+    wait_tables(qtbot, wizard)
+    assert listed(wizard) == {"employees"}  # HR's tables, none of Sales'
     assert wizard.tables_page.count.text().startswith("0 of 1 table selected")
-    _tick(qtbot, wizard, "employees")
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
-    assert _rows_at_step_3(wizard) == [("main.employees", "(main)", "employees")]
+    tick(qtbot, wizard, "employees")
+    next_step(qtbot, wizard)
+    wait_columns(qtbot, wizard)
+    assert rows_at_step_3(wizard) == [("main.employees", "(main)", "employees")]
     assert wizard.settings_page._widgets(0)[0].currentText() == "replace"
     assert "from <b>HR</b> (SQLite)" in wizard.settings_page.review.text()
     qtbot.mouseClick(wizard.button(FINISH), LEFT)
@@ -437,21 +343,21 @@ def test_back_to_another_source_rebuilds_the_later_steps(qtbot, make_window, ctx
 
 def test_edit_a_table_ticked_after_back_reaches_step_3_and_the_job(qtbot, make_window, ctx,
                                                                    pg_db):
-    _sales(pg_db)
+    sales_tables(pg_db)
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     make_job(ctx, "Orders", "Sales", [TableSpec("orders", mode="append")])
     window = make_window()
     click_card_button(qtbot, window.jobs, "Orders", "edit")
     wizard = window.job_wizard
     qtbot.waitExposed(wizard)
-    _wait_columns(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
-    _back(qtbot, wizard)
-    _tick(qtbot, wizard, "customers")
+    wait_columns(qtbot, wizard)
+    wait_tables(qtbot, wizard)
+    back_step(qtbot, wizard)
+    tick(qtbot, wizard, "customers")
     assert wizard.tables_page.count.text() == "2 of 2 tables selected"
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
-    rows = _rows_at_step_3(wizard)
+    next_step(qtbot, wizard)
+    wait_columns(qtbot, wizard)
+    rows = rows_at_step_3(wizard)
     assert sorted(r[0] for r in rows) == ["public.customers", "public.orders"]
     settings = wizard.settings_page
     modes = {rows[i][0]: settings._widgets(i)[0].currentText() for i in range(len(rows))}
@@ -464,22 +370,22 @@ def test_edit_a_table_ticked_after_back_reaches_step_3_and_the_job(qtbot, make_w
 
 def test_step_3_shows_where_each_table_lands_and_refuses_a_collision(qtbot, make_window, ctx,
                                                                      pg_db):
-    _sales(pg_db)
+    sales_tables(pg_db)
     pg_exec(pg_db, "create schema archive",
             "create table archive.orders (id int primary key, amount numeric(10,2))",
             "insert into archive.orders values (1, 1.00)")
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     window = make_window()
-    wizard = _open(qtbot, window)
-    _pick_source(qtbot, wizard, "Sales")
-    _next(qtbot, wizard)
-    _wait_tables(qtbot, wizard)
+    wizard = open_job_wizard(qtbot, window)
+    pick_source(qtbot, wizard, "Sales")
+    next_step(qtbot, wizard)
+    wait_tables(qtbot, wizard)
     qtbot.keyClicks(wizard.tables_page.filter, "orders")
     qtbot.mouseClick(wizard.tables_page.select_shown, LEFT)
-    _next(qtbot, wizard)
-    _wait_columns(qtbot, wizard)
+    next_step(qtbot, wizard)
+    wait_columns(qtbot, wizard)
     # Same name, two schemas: each keeps its own place.
-    assert sorted(_rows_at_step_3(wizard)) == [("archive.orders", "archive", "orders"),
+    assert sorted(rows_at_step_3(wizard)) == [("archive.orders", "archive", "orders"),
                                                ("public.orders", "(main)", "orders")]
     assert wizard.button(FINISH).isEnabled()
     review = wizard.settings_page.review.text()
@@ -488,7 +394,7 @@ def test_step_3_shows_where_each_table_lands_and_refuses_a_collision(qtbot, make
 
     # Typed into one place: the wizard names both and Create waits.
     settings = wizard.settings_page
-    row = next(i for i, r in enumerate(_rows_at_step_3(wizard)) if r[0] == "archive.orders")
+    row = next(i for i, r in enumerate(rows_at_step_3(wizard)) if r[0] == "archive.orders")
     from ui.job_settings_page import DEST_SCHEMA
 
     schema = settings.table.cellWidget(row, DEST_SCHEMA)
@@ -513,7 +419,7 @@ def test_step_3_shows_where_each_table_lands_and_refuses_a_collision(qtbot, make
 
 
 def test_columns_left_out_in_step_3_are_never_copied(qtbot, make_window, ctx, pg_db):
-    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
     settings = wizard.settings_page
     pick = settings._pick_button(0)
     assert pick.text() == "All" and pick.isEnabled()
@@ -540,7 +446,7 @@ def test_columns_left_out_in_step_3_are_never_copied(qtbot, make_window, ctx, pg
 
 
 def test_the_stall_bound_is_set_in_step_3(qtbot, make_window, ctx, pg_db):
-    window, wizard = _at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
     stall = wizard.settings_page.stall
     assert stall.value() == 10 and stall.suffix() == " min"
     stall.setFocus()
@@ -553,7 +459,7 @@ def test_the_stall_bound_is_set_in_step_3(qtbot, make_window, ctx, pg_db):
     click_card_button(qtbot, window.jobs, "Sales ETL", "edit")
     edit = window.job_wizard
     qtbot.waitExposed(edit)
-    _wait_columns(qtbot, edit)
+    wait_columns(qtbot, edit)
     assert edit.settings_page.stall.value() == 3
     edit.settings_page.stall.setValue(0)
     assert "Runs are never stopped for want of rows moving." in \

@@ -6,7 +6,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.services.jobs import JobService, TableSpec, job_lock
-from tests.gui.conftest import active_modal, card_rect, click_card_button, confirm
+from tests.gui.helpers import (
+    active_modal,
+    card_rect,
+    click_card_button,
+    confirm,
+    orders_table,
+)
 from tests.integration.engine_helpers import (
     make_job,
     pg_exec,
@@ -29,14 +35,8 @@ def _detail(window, name) -> str:
     return window.jobs.delegate.content(index).extra
 
 
-def _orders(pg_db, rows):
-    pg_exec(pg_db, "drop table if exists orders",
-            "create table orders (id int primary key, amount numeric(10,2))",
-            f"insert into orders select g, g / 10.0 from generate_series(1, {rows}) g")
-
-
 def test_run_from_the_card_shows_the_rows_that_landed(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 25)
+    orders_table(pg_db, 25)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
@@ -53,11 +53,11 @@ def test_run_from_the_card_shows_the_rows_that_landed(qtbot, make_window, ctx, p
 
 
 def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 10)
+    orders_table(pg_db, 10)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     assert JobService(ctx).run("Orders").status == "succeeded"
-    _orders(pg_db, 2_000_000)
+    orders_table(pg_db, 2_000_000)
     window = make_window()
     _click(qtbot, window, "Orders", "run")
     qtbot.waitUntil(lambda: (_job_card(window, "Orders")[1].data(ProgressRole) or 0) and
@@ -74,7 +74,7 @@ def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db)
 
 
 def test_a_job_running_elsewhere_is_refused_with_a_message(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 5)
+    orders_table(pg_db, 5)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     job = make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
@@ -88,7 +88,7 @@ def test_a_job_running_elsewhere_is_refused_with_a_message(qtbot, make_window, c
 
 
 def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 5)
+    orders_table(pg_db, 5)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
@@ -102,7 +102,7 @@ def test_delete_a_job_from_its_card(qtbot, make_window, ctx, pg_db):
 
 
 def test_delete_can_drop_the_destination_tables(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 5)
+    orders_table(pg_db, 5)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders", dest_table="orders_copy")])
     JobService(ctx).run("Orders")
@@ -120,7 +120,7 @@ def test_delete_can_drop_the_destination_tables(qtbot, make_window, ctx, pg_db):
 
 
 def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx, pg_db):
-    _orders(pg_db, 7)
+    orders_table(pg_db, 7)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     JobService(ctx).run("Orders")
@@ -146,7 +146,7 @@ def test_a_scheduled_job_runs_while_the_app_is_open(qtbot, make_window, ctx, pg_
     from app.scheduling.schedule import Schedule
     from app.services.jobs import JobDraft
 
-    _orders(pg_db, 9)
+    orders_table(pg_db, 9)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     JobService(ctx).create(JobDraft("Orders", "src", [TableSpec("orders")],
                                     schedule=Schedule("interval", "15m", "UTC")))
@@ -176,7 +176,7 @@ def test_the_card_says_when_a_run_waits_for_the_warehouse(qtbot, make_window, ct
     from app import paths
     from app.etl.destinations.duck import DuckDbDestination
 
-    _orders(pg_db, 12)
+    orders_table(pg_db, 12)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     window = make_window()
