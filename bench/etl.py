@@ -45,11 +45,12 @@ analyze bench;
 REPEAT = 3
 
 
-def measure(args: list[str] | str, env: dict | None = None, shell: bool = False
-            ) -> tuple[float, float]:
-    """(median wall seconds, largest peak RSS in MB) over REPEAT runs of a child process."""
+def measure(args: list[str] | str, env: dict | None = None, shell: bool = False,
+            repeat: int | None = None) -> tuple[float, float]:
+    """(median wall seconds, largest peak RSS in MB) over `repeat` (default REPEAT) runs of
+    a child process."""
     walls, peaks = [], []
-    for _ in range(REPEAT):
+    for _ in range(repeat or REPEAT):
         started = time.perf_counter()
         proc = subprocess.Popen(args, shell=shell, cwd=ROOT, env=env or os.environ.copy(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -49,7 +49,8 @@ def last_run_line(job: JobView, run: RunView | None) -> str:
     rows = f"{run.rows_written:,} row{'s' if run.rows_written != 1 else ''}"
     when = ago(run.finished_at or run.started_at)
     if run.status == "succeeded":
-        return prefix + f"Last run: {rows}, {when}"
+        unsynced = [t["notice"] for t in run.tables if "not synced" in (t.get("notice") or "")]
+        return prefix + f"Last run: {rows}, {when}" + (f"  ·  {unsynced[0]}" if unsynced else "")
     return prefix + f"Last run {run.status} {when}: {run.error or ''}"
 
 

@@ -1,14 +1,20 @@
-"""Incremental state: the cursor's high-water mark and the rows that sit exactly on it.
+"""Incremental state: the cursor's high-water mark, and what the run after it must know.
 
 Rows are read from `cursor >= mark` (minus an optional look-back), so a row that arrives
-late with a cursor equal to the mark is not lost. Rows already loaded at the mark are
-recognised by a hash of their values and dropped, so none is loaded twice. The mark is
-computed from the rows read, in the same snapshot, and saved with the data.
+late with a cursor equal to the mark is not lost. Rows already loaded at the mark are told
+apart by the destination itself, not by hashes kept in the state: with a primary key they
+are upserted; without one, a staged row equal to a row the destination already holds at
+the mark (compared on the columns the table had when the mark was taken, so a column added
+or dropped since changes nothing) is not inserted again. The state is a few hundred bytes:
+the column, the mark, its type, and those columns. The mark is computed from the rows
+read, in the same snapshot, and saved with the data.
+
+Rows whose cursor is NULL cannot be tracked: the first run (a full load) loads them; later
+runs read them only to count them, and the run record says how many were not synced.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -19,7 +25,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.etl.errors import RunError
-from app.etl.pipeline import rows_of
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "": 1}
@@ -57,10 +62,6 @@ def decode(value: Any, type_name: str) -> Any:
     return value
 
 
-def row_hash(values: tuple) -> str:
-    return hashlib.sha1(repr(values).encode(), usedforsecurity=False).hexdigest()[:20]
-
-
 class CursorTracker:
     """Filters a stream of batches for one incremental run and tracks its new state."""
 
@@ -69,12 +70,18 @@ class CursorTracker:
         if state and state.get("cursor", cursor) != cursor:
             state = None  # saved for another column: its mark means nothing here
         self.old_mark = decode(state.get("value"), state.get("type", "")) if state else None
-        self.old_boundary = set(state.get("boundary", [])) if state else set()
         self.lookback = lookback
         self.mark: Any = self.old_mark
         self.type_name = state.get("type", "") if state else ""
-        self.boundary: set[str] = set(self.old_boundary)
+        # The columns rows at the mark are compared on (those of the run that took it).
+        self.old_columns: list[str] = list(state.get("columns") or []) if state else []
+        self.columns: list[str] = list(self.old_columns)
         self.null_rows = 0
+
+    @property
+    def first_run(self) -> bool:
+        """No saved mark: the table is read in full (and written as a replace)."""
+        return self.old_mark is None
 
     @property
     def since(self) -> Any:
@@ -93,38 +100,17 @@ class CursorTracker:
             self.type_name = str(column.type)
             nulls = column.null_count
             if nulls:
-                self.null_rows += nulls  # rows without a cursor cannot be tracked: skipped
-                batch = batch.filter(pc.is_valid(column))
-                column = batch.column(self.cursor)
-            if self.old_mark is not None and self.old_boundary and not self.lookback:
-                batch = self._drop_loaded(batch, column)
-                column = batch.column(self.cursor)
-            if batch.num_rows:
-                self._track(batch, column)
+                self.null_rows += nulls
+                if not self.first_run:  # read only to be counted: not synced
+                    batch = batch.filter(pc.is_valid(column))
+                    column = batch.column(self.cursor)
+            if column.null_count < len(column):
+                top = pc.max(column).as_py()
+                if self.mark is None or top > self.mark:
+                    self.mark = top
+                    self.columns = list(batch.schema.names)  # rows at the new mark
             yield batch
-
-    def _drop_loaded(self, batch: pa.RecordBatch, column: pa.Array) -> pa.RecordBatch:
-        at_mark = pc.equal(column, pa.scalar(self.old_mark).cast(column.type))
-        if not pc.any(at_mark).as_py():
-            return batch
-        # Only rows sitting on the old mark are hashed (few), never the whole batch.
-        positions = pc.indices_nonzero(at_mark).to_pylist()
-        loaded = [p for p, row in zip(positions, rows_of(batch.take(positions)), strict=True)
-                  if row_hash(row) in self.old_boundary]
-        if not loaded:
-            return batch
-        drop = pc.is_in(pa.array(range(batch.num_rows), pa.int64()),
-                        value_set=pa.array(loaded, pa.int64()))
-        return batch.filter(pc.invert(drop))
-
-    def _track(self, batch: pa.RecordBatch, column: pa.Array) -> None:
-        top = pc.max(column).as_py()
-        if self.mark is None or top > self.mark:
-            self.mark, self.boundary = top, set()
-        if top == self.mark:
-            at_mark = pc.equal(column, pa.scalar(top).cast(column.type))
-            self.boundary.update(row_hash(row) for row in rows_of(batch.filter(at_mark)))
 
     def state(self) -> dict:
         return {"cursor": self.cursor, "value": encode(self.mark), "type": self.type_name,
-                "boundary": sorted(self.boundary)}
+                "columns": self.columns}

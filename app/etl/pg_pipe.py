@@ -19,7 +19,7 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from app.etl.destinations import Target
 from app.etl.destinations.sql import SqlDestination, SqlLoad, stage_name
@@ -43,12 +43,18 @@ class PipeDestination(SqlDestination):
         self.execute("set timezone = 'UTC'")
 
     def execute(self, sql: str, params=None) -> list[tuple]:
+        return self._run(sql, params, lambda cur: cur.fetchall() if cur.description else [])
+
+    def changed(self, sql: str) -> int:
+        return self._run(sql, None, lambda cur: cur.rowcount)
+
+    def _run(self, sql: str, params, result: Callable):
         import psycopg2
 
         try:
             with self.conn.cursor() as cur:
                 cur.execute(sql, params)
-                return cur.fetchall() if cur.description else []
+                return result(cur)
         except psycopg2.Error as exc:
             raise RunError(f"PostgreSQL refused: {str(exc).strip().splitlines()[0]}") from exc
 
@@ -156,6 +162,7 @@ class PipeLoad(SqlLoad):
         handle.waiting_on = ""
         if failure:
             raise _why(failure, handle, where=self.reader.where)
+        self.staged = rows
         handle.rows_read += rows
         handle.rows_written += rows
         if handle.on_progress:

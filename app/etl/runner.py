@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from app.etl.destinations import FORGET_STATE, KEEP_STATE, Destination, Target
+from app.etl.destinations import FORGET_STATE, KEEP_STATE, Dedupe, Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
 from app.etl.pipeline import RunHandle, pump
 from app.etl.readers import ReadAgain, Reader, ReadRequest, open_reader
@@ -66,7 +66,8 @@ class TableResult:
     rows_written: int
     cursor_before: object = None
     cursor_after: object = None
-    skipped_null_cursor: int = 0
+    null_cursor: int = 0  # rows whose cursor is NULL: loaded by a full run, else not synced
+    full: bool = True  # the table was read in full (not from a saved mark)
     notes: list[str] = field(default_factory=list)  # for the run log
 
 
@@ -121,9 +122,13 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     if spec.mode == "incremental":
         state = destination.read_state(spec.state_key_for(job_name))
         tracker = CursorTracker(spec.cursor or "", state, parse_lookback(spec.lookback))
-        request = replace(request, cursor=spec.cursor, since=tracker.since)
+        request = replace(request, cursor=spec.cursor, since=tracker.since,
+                          with_nulls=not tracker.first_run)
     # An incremental table with no saved cursor is read in full and written as a replace.
-    target = spec.target(job_name, first_run=tracker is not None and tracker.old_mark is None)
+    target = spec.target(job_name, first_run=tracker is not None and tracker.first_run)
+    if tracker is not None and not tracker.first_run:
+        # Rows re-read at the mark that the destination holds already are left out.
+        target.dedupe = Dedupe(spec.cursor or "", tuple(tracker.old_columns) or None)
     # Without a cursor to save (that happens after the read): a rebuilt table starts its
     # cursor over, so a later switch to incremental loads in full rather than adding every
     # row again; an append leaves it alone.
@@ -151,6 +156,7 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
                 pump(tracker.filter(batches) if tracker else batches, load.write, handle,
                      destination.write_rows)
             load.commit(tracker.state() if tracker else state)
+            handle.rows_written -= load.skipped
         except BaseException:
             load.abort()
             raise
@@ -160,4 +166,4 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     return TableResult(
         spec.source_name, 0, 0, tracker.old_mark if tracker else None,
         tracker.mark if tracker else None, tracker.null_rows if tracker else 0,
-        list(reader.notes))
+        tracker is None or tracker.first_run, list(reader.notes))

@@ -164,9 +164,11 @@ class RunBook:
                       started_at=utcnow(), tables=self.tables))
 
     def _table(self, index: int, status: TableStatus, rows: int, error: str | None,
-               handle: RunHandle) -> None:
+               handle: RunHandle, notice: str | None = None) -> None:
         self.tables[index] = {**self.tables[index], "status": status, "rows": rows,
                               "error": error}
+        if notice:
+            self.tables[index]["notice"] = notice
         if status == "running":
             return
         with self.store.session() as s:
@@ -185,13 +187,18 @@ class RunBook:
         self.lines.extend(result.notes)
         self.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} written "
                           f"({spec.mode})")
-        if result.skipped_null_cursor:
-            self.lines.append(f"{result.table}: {result.skipped_null_cursor} rows without a "
-                              f"{spec.cursor} value skipped")
+        notice = None
+        if result.null_cursor:
+            many = "rows have" if result.null_cursor != 1 else "row has"
+            notice = (f"{result.null_cursor:,} {many} no {spec.cursor}"
+                      + (" (loaded by this full run)" if result.full else
+                         " and were not synced" if result.null_cursor != 1
+                         else " and was not synced"))
+            self.lines.append(f"{result.table}: {notice}")
         if spec.mode == "incremental":
             self.before[result.table] = encode(result.cursor_before)
             self.after[result.table] = encode(result.cursor_after)
-        self._table(index, "succeeded", rows, None, handle)
+        self._table(index, "succeeded", rows, None, handle, notice)
         self.current = None
 
     def failed(self, exc: BaseException, handle: RunHandle) -> None:

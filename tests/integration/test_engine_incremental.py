@@ -32,13 +32,16 @@ def test_incremental_without_key_loses_and_duplicates_nothing(ctx, pg_db):
 
     first = run(ctx, "inc")
     assert first.status == "succeeded", first.error
-    assert _all() == [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e")]
+    # The first run is a full load: the row without a cursor comes too.
+    assert _all() == [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e"), (6, "no cursor")]
     assert first.cursor_after == {"public.events": "2024-01-01T12:00:00+00:00"}
-    assert "1 rows without a seen value skipped" in first.log
+    assert "public.events: 1 row has no seen (loaded by this full run)" in first.log
 
-    # Nothing new: nothing loaded, the three rows on the boundary are not loaded again.
+    # Nothing new: nothing loaded, the three rows on the boundary are not loaded again;
+    # the row without a cursor is counted where the user looks.
     second = run(ctx, "inc")
-    assert second.rows_written == 0 and len(_all()) == 5
+    assert second.rows_written == 0 and len(_all()) == 6
+    assert second.tables[0]["notice"] == "1 row has no seen and was not synced"
 
     # New rows, and a late row whose cursor equals the high-water mark.
     pg_exec(pg_db, "insert into events values (7, '2024-01-01 12:00+00', 'late on the mark'), "
@@ -47,12 +50,12 @@ def test_incremental_without_key_loses_and_duplicates_nothing(ctx, pg_db):
     assert third.rows_written == 3, third.log
     assert third.cursor_before == {"public.events": "2024-01-01T12:00:00+00:00"}
     assert third.cursor_after == {"public.events": "2024-01-01T13:00:00+00:00"}
-    assert _all() == [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e"),
+    assert _all() == [(1, "a"), (2, "b"), (3, "c"), (4, "d"), (5, "e"), (6, "no cursor"),
                       (7, "late on the mark"), (8, "f"), (9, "g")]
 
     pg_exec(pg_db, "insert into events values (10, '2024-01-01 13:00+00', 'h')")
     assert run(ctx, "inc").rows_written == 1
-    assert [r[0] for r in _all()] == [1, 2, 3, 4, 5, 7, 8, 9, 10]
+    assert [r[0] for r in _all()] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 
 def test_incremental_with_key_and_lookback_upserts(ctx, pg_db):
@@ -129,3 +132,50 @@ def test_incremental_from_mariadb_through_the_fast_path(ctx, mariadb_db):
     assert second.cursor_after == {"visits": "2024-01-02T09:30:00"}
     assert warehouse_rows("select id, page from visits") == [
         (1, "home"), (2, "about"), (3, "late, same time"), (4, "next day")]
+
+
+def test_rows_at_the_mark_are_told_apart_in_every_sql_destination(ctx, pg_db, mariadb_db,
+                                                                    tmp_path):
+    import sqlite3
+
+    from tests.integration.engine_helpers import maria_rows
+
+    _events(pg_db)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
+    db = tmp_path / "out.db"
+    sqlite3.connect(db).close()
+    save_connection(ctx, "sqlite", "lite", {"path": str(db)})
+    for dest in ("maria", "lite"):
+        make_job(ctx, f"to {dest}", "src", [TableSpec("events", mode="incremental",
+                                                      cursor="seen")], destination=dest)
+        assert run(ctx, f"to {dest}").rows_written == 6
+    pg_exec(pg_db, "insert into events values (7, '2024-01-01 12:00+00', 'late'), "
+                   "(8, null, 'also no cursor')")
+    for dest in ("maria", "lite"):
+        again = run(ctx, f"to {dest}")
+        assert (again.status, again.rows_written) == ("succeeded", 1), again.error
+    assert sorted(r[0] for r in maria_rows(mariadb_db, "select id from events")) == \
+        [1, 2, 3, 4, 5, 6, 7]
+    with sqlite3.connect(db) as conn:
+        assert sorted(r[0] for r in conn.execute("select id from events")) == \
+            [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_a_million_rows_sharing_one_cursor_value(ctx, pg_db):
+    pg_exec(pg_db, "create table bulk (id int, note text, updated_at timestamptz)",
+            "insert into bulk select g, 'n' || g, timestamptz '2024-05-01 00:00+00' "
+            "from generate_series(1, 1000000) g")
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "bulk", "src", [TableSpec("bulk", mode="incremental", cursor="updated_at")])
+    first = run(ctx, "bulk")
+    assert (first.status, first.rows_written) == ("succeeded", 1_000_000), first.error
+    unchanged = run(ctx, "bulk")
+    assert (unchanged.status, unchanged.rows_written) == ("succeeded", 0), unchanged.error
+    pg_exec(pg_db, "insert into bulk values (0, 'late', timestamptz '2024-05-01 00:00+00')")
+    late = run(ctx, "bulk")
+    assert late.rows_written == 1
+    assert warehouse_rows("select count(*), count(distinct id) from bulk") == [
+        (1_000_001, 1_000_001)]
+    [(state,)] = warehouse_rows("select state from _sluice_state")
+    assert len(state) < 300, state  # the mark and the columns, not a million hashes

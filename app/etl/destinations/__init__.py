@@ -28,6 +28,17 @@ FORGET_STATE: Mapping = MappingProxyType({})  # a rebuilt table starts its curso
 # (any other mapping is saved as the new state, with the rows)
 
 
+@dataclass(frozen=True)
+class Dedupe:
+    """A load of rows read from the mark on: a staged row equal to a row the destination
+    already holds (on `columns`, those of the run that took the mark, and `cursor` first)
+    is left out, so nothing is loaded twice (without a key) or rewritten (with one). None
+    of `columns`: all that both tables have."""
+
+    cursor: str
+    columns: tuple[str, ...] | None = None
+
+
 @dataclass
 class Target:
     """Where one table of a job lands, and what this load does to it."""
@@ -38,9 +49,12 @@ class Target:
     primary_key: list[str] = field(default_factory=list)
     state_key: str = ""
     write: Write = "replace"  # what this load does (see app.vocabulary.write_for)
+    dedupe: Dedupe | None = None
 
 
 class Load(Protocol):
+    skipped: int  # staged rows not published: the destination held them already
+
     def write(self, batch: pa.RecordBatch) -> None: ...
     def commit(self, state: Mapping | None) -> None: ...
     def abort(self) -> None: ...

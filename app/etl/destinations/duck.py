@@ -23,6 +23,9 @@ from app.etl.errors import RunCancelled, RunError
 from app.etl.types import MAX_DECIMAL128
 
 MEMORY_LIMIT_MB = 64
+# Publishing (the reader is done): an incremental run compares its staged rows with the
+# target's inside DuckDB; a larger pool and every core keep that join off the disk.
+PUBLISH_MEMORY_MB = MEMORY_LIMIT_MB
 WAIT_SECONDS = 30 * 60
 POLL_SECONDS = 0.5
 
@@ -67,6 +70,11 @@ class DuckDbDestination(SqlDestination):
     default_schema = "main"
     creates_schemas = True
 
+    temp_schema = "main"  # DuckDB keeps a temporary table out of the file and its WAL
+
+    def temp_relation(self, table: str) -> str:
+        return f"temp.main.{self.q(table)}"
+
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count
 
@@ -105,6 +113,20 @@ class DuckDbDestination(SqlDestination):
             return self.conn.execute(sql, params or []).fetchall()
         except duckdb.Error as exc:
             raise RunError(f"DuckDB refused: {str(exc).strip().splitlines()[0]}") from exc
+
+    def changed(self, sql: str) -> int:
+        return self.execute(sql)[0][0]  # DuckDB answers a DML statement with its count
+
+    def begin(self, target, schema, run_id):
+        self._tune(1, self.memory_mb)
+        return super().begin(target, schema, run_id)
+
+    def finish_inserts(self) -> None:
+        self._tune(os.cpu_count() or 1, max(self.memory_mb, PUBLISH_MEMORY_MB))
+
+    def _tune(self, threads: int, memory_mb: int) -> None:
+        self.execute(f"SET threads = {threads}")
+        self.execute(f"SET memory_limit = '{memory_mb}MB'")
 
     def insert_batch(self, relation: str, batch: pa.RecordBatch) -> None:
         import duckdb

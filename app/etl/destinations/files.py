@@ -79,6 +79,8 @@ class FolderDestination(BaseDestination):
         return existed
 
 class FileLoad:
+    skipped = 0
+
     def __init__(self, kind: str, final: Path, schema: pa.Schema, run_id: str) -> None:
         self.kind, self.final, self.schema = kind, final, schema
         self.tmp = final.with_name(f".{final.name}.{run_id[:12]}.tmp")

@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -91,13 +92,23 @@ class MySqlDestination(SqlDestination):
                            "destination name, or leave the column out.")
         return super().q(name).replace("%", "%%")
 
+    def same(self, left: str, right: str) -> str:
+        return f"{left} <=> {right}"
+
     def execute(self, sql: str, params=None) -> list[tuple]:
+        return self._run(sql, params,
+                         lambda cur: list(cur.fetchall()) if cur.description else [])
+
+    def changed(self, sql: str) -> int:
+        return self._run(sql, None, lambda cur: cur.rowcount)
+
+    def _run(self, sql: str, params, result: Callable):
         import pymysql
 
         try:
             with self.conn.cursor() as cur:
                 cur.execute(sql, params if params is not None else ())
-                return list(cur.fetchall()) if cur.description else []
+                return result(cur)
         except pymysql.err.MySQLError as exc:
             raise RunError(f"The server refused: {exc.args[-1]}") from exc
 

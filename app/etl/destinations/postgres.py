@@ -11,6 +11,7 @@ import contextlib
 import queue
 import re
 import threading
+from collections.abc import Callable
 from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
 
@@ -145,12 +146,18 @@ class PostgresDestination(SqlDestination):
         return [f"${i}" for i in range(1, count + 1)]
 
     def execute(self, sql: str, params=None) -> list[tuple]:
+        return self._run(sql, params, lambda cur: cur.fetchall() if cur.description else [])
+
+    def changed(self, sql: str) -> int:
+        return self._run(sql, None, lambda cur: cur.rowcount)
+
+    def _run(self, sql: str, params, result: Callable):
         import adbc_driver_postgresql.dbapi as adbc
 
         try:
             with self.conn.cursor() as cur:
                 cur.execute(sql, params)
-                return cur.fetchall() if cur.description else []
+                return result(cur)
         except adbc.Error as exc:
             raise RunError(f"PostgreSQL refused: {_message(exc)}") from exc
 

@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +56,10 @@ class SqlDestination(BaseDestination):
     def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         raise NotImplementedError
 
+    def changed(self, sql: str) -> int:
+        """Run an INSERT or DELETE; how many rows it changed."""
+        raise NotImplementedError
+
     def begin_tx(self) -> None:
         self.conn.begin()
 
@@ -103,14 +107,19 @@ class SqlDestination(BaseDestination):
     def qualified(self, schema: str | None, table: str) -> str:
         return f"{self.q(schema)}.{self.q(table)}" if schema else self.q(table)
 
-    def delete_matching_sql(self, target: str, stage: str, keys: list[str]) -> str:
-        match = " AND ".join(f"s.{self.q(k)} = {target}.{self.q(k)}" for k in keys)
-        return f"DELETE FROM {target} WHERE EXISTS (SELECT 1 FROM {stage} s WHERE {match})"
+    def same(self, left: str, right: str) -> str:
+        """SQL that two values are equal, NULLs included (MySQL and SQLite say it their way)."""
+        return f"{left} IS NOT DISTINCT FROM {right}"
 
-    def create_sql(self, relation: str, schema: pa.Schema) -> str:
+    def create_sql(self, relation: str, schema: pa.Schema, temporary: bool = False) -> str:
         columns = ", ".join(f"{self.q(f.name)} {types.to_sql(f.type, self.dialect)}"
                             for f in schema)
-        return f"CREATE TABLE {relation} ({columns})"
+        return f"CREATE {'TEMPORARY ' if temporary else ''}TABLE {relation} ({columns})"
+
+    temp_schema: str | None = None  # the catalogue's schema of temporary tables, if used
+
+    def temp_relation(self, table: str) -> str:
+        return self.q(table)
 
     def _state_relation(self) -> str:
         return self.qualified(self.default_schema, STATE_TABLE)
@@ -206,19 +215,29 @@ class SqlLoad:
                  stage: str) -> None:
         self.dest, self.target, self.schema, self.stage = dest, target, schema, stage
         self.write_rows = dest.write_rows
-        self.stage_rel = dest.qualified(target.schema, stage)
+        # Rows bound for an existing table (append, upsert) may stage in a temporary
+        # table where the destination keeps those off its log (DuckDB): a replace's stage
+        # becomes the table, so it stages in the target's schema.
+        self.temporary = dest.temp_schema is not None and target.write != "replace" and \
+            dest.columns(target.schema, target.table) is not None
+        self.stage_schema = dest.temp_schema if self.temporary else target.schema
+        self.stage_rel = dest.temp_relation(stage) if self.temporary else \
+            dest.qualified(target.schema, stage)
         self.target_rel = dest.qualified(target.schema, target.table)
+        self.staged = 0
+        self.skipped = 0  # staged rows the destination held already (see Dedupe)
         self.open = True
         if dest.transactional_ddl:
             dest.begin_tx()
         self.create_stage()
 
     def create_stage(self) -> None:
-        self.dest.execute(self.dest.create_sql(self.stage_rel, self.schema))
+        self.dest.execute(self.dest.create_sql(self.stage_rel, self.schema, self.temporary))
 
     def write(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows:
             self.dest.insert_batch(self.stage_rel, batch)
+            self.staged += batch.num_rows
 
     def commit(self, state: Mapping | None) -> None:
         d, t = self.dest, self.target
@@ -247,7 +266,7 @@ class SqlLoad:
     def _merge_into(self, existing: dict[str, str]) -> None:
         """Append (or upsert by key) the staged rows into the existing target."""
         d, t = self.dest, self.target
-        staged = d.columns(t.schema, self.stage) or {}
+        staged = d.columns(self.stage_schema, self.stage) or {}
         for name, declared in staged.items():
             if name not in existing:
                 d.execute(f"ALTER TABLE {self.target_rel} ADD COLUMN {d.q(name)} {declared}")
@@ -256,12 +275,39 @@ class SqlLoad:
                     f"Column {name!r} of {t.table} changed type from {existing[name]} to "
                     f"{declared}; run the table in replace mode to rebuild it.")
         cols = ", ".join(d.q(n) for n in staged)
+        held = self._held(existing, staged)
         if t.write == "upsert":
             missing = [k for k in t.primary_key if k not in staged]
             if missing:
                 raise RunError(f"Primary key column(s) {', '.join(missing)} not in {t.table}.")
-            d.execute(d.delete_matching_sql(self.target_rel, self.stage_rel, t.primary_key))
-        d.execute(f"INSERT INTO {self.target_rel} ({cols}) SELECT {cols} FROM {self.stage_rel}")
+            match = " AND ".join(f"s.{d.q(k)} = {self.target_rel}.{d.q(k)}"
+                                 for k in t.primary_key)
+            if held:  # a row the target holds unchanged is left where it is
+                match += f" AND NOT ({held(self.target_rel, 's')})"
+            d.execute(f"DELETE FROM {self.target_rel} WHERE EXISTS "
+                      f"(SELECT 1 FROM {self.stage_rel} s WHERE {match})")
+        where = (f" WHERE NOT EXISTS (SELECT 1 FROM {self.target_rel} t "
+                 f"WHERE {held('t', 's')})") if held else ""
+        inserted = d.changed(f"INSERT INTO {self.target_rel} ({cols}) "
+                             f"SELECT {cols} FROM {self.stage_rel} s{where}")
+        self.skipped = self.staged - inserted
+
+    def _held(self, existing: dict[str, str], staged: dict[str, str]) \
+            -> Callable[[str, str], str] | None:
+        """For a load re-read from the mark (see Dedupe): SQL that a target row equals a
+        staged one, on the cursor and the compared columns both tables have, so a column
+        added or dropped since the mark was taken changes nothing. None otherwise."""
+        d, dedupe = self.dest, self.target.dedupe
+        if dedupe is None:
+            return None
+        wanted = dedupe.columns if dedupe.columns is not None else tuple(staged)
+        compared = [dedupe.cursor] + [c for c in wanted if c != dedupe.cursor and
+                                      c in staged and c in existing]
+
+        def held(target: str, stage: str) -> str:
+            return " AND ".join(d.same(f"{target}.{d.q(c)}", f"{stage}.{d.q(c)}")
+                                for c in compared)
+        return held
 
     def _publish_nontransactional(self, state: Mapping | None) -> None:
         d, t = self.dest, self.target

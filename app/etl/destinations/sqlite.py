@@ -51,6 +51,15 @@ class SqliteDestination(SqlDestination):
         except sqlite3.Error as exc:
             raise RunError(f"SQLite refused: {exc}") from exc
 
+    def changed(self, sql: str) -> int:
+        try:
+            return self.conn.execute(sql).rowcount
+        except sqlite3.Error as exc:
+            raise RunError(f"SQLite refused: {exc}") from exc
+
+    def same(self, left: str, right: str) -> str:
+        return f"{left} IS {right}"
+
     def begin_tx(self) -> None:
         self.execute("BEGIN IMMEDIATE")
 

@@ -25,6 +25,7 @@ class ReadRequest:
     schema: str | None = None
     cursor: str | None = None  # incremental: read rows whose cursor >= `since`
     since: Any = None
+    with_nulls: bool = False  # ...and those whose cursor is NULL (read to be counted)
     batch_rows: int = BATCH_ROWS
     exclude: frozenset[str] = field(default_factory=frozenset)  # columns left out
     # Set when a table is read again after the fast path refused it (see ReadAgain).

@@ -45,7 +45,9 @@ class BigQueryReader(BaseReader):
             config = bigquery.QueryJobConfig(query_parameters=[
                 bigquery.ScalarQueryParameter("since", field.field_type, self.request.since)])
             columns = ", ".join(f"`{f.name}`" for f in self.fields)
-            sql = f"SELECT {columns} FROM `{self.ref}` WHERE `{self.request.cursor}` >= @since"
+            cursor = f"`{self.request.cursor}`"
+            nulls = f" OR {cursor} IS NULL" if self.request.with_nulls else ""
+            sql = f"SELECT {columns} FROM `{self.ref}` WHERE ({cursor} >= @since{nulls})"
             return self.client.query(sql, job_config=config).result(
                 page_size=self.request.batch_rows)
         return self.client.list_rows(self.table, selected_fields=self.fields,

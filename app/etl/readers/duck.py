@@ -45,7 +45,9 @@ class DuckDbReader(BaseReader):
     def batches(self) -> Iterator[pa.RecordBatch]:
         query, args = f"select {self.select} from {self.relation}", []
         if self.request.cursor and self.request.since is not None:
-            query += f" where {quote(self.request.cursor, 'duckdb')} >= ?"
+            cursor = quote(self.request.cursor, "duckdb")
+            nulls = f" or {cursor} is null" if self.request.with_nulls else ""
+            query += f" where ({cursor} >= ?{nulls})"
             args = [self.request.since]
         reader = self.conn.sql(query, params=args).to_arrow_reader(self.request.batch_rows)
         for batch in reader:

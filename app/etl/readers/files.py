@@ -55,7 +55,10 @@ class FileReader(BaseReader):
             if self.request.cursor and self.request.since is not None:
                 column = batch.column(self.request.cursor)
                 since = pa.scalar(self.request.since).cast(column.type)
-                batch = batch.filter(pc.greater_equal(column, since))
+                keep = pc.fill_null(pc.greater_equal(column, since), False)
+                if self.request.with_nulls:
+                    keep = pc.or_(keep, pc.is_null(column))
+                batch = batch.filter(keep)
             if self.request.exclude:
                 batch = batch.select(self.kept)
             yield batch.cast(self.schema) if batch.schema != self.schema else batch

@@ -210,7 +210,10 @@ class MySqlReader(BaseReader):
         sql = f"SELECT {', '.join(exprs)} FROM {quote_name(self.request.table)}"
         if self.request.cursor and self.request.since is not None:
             column = next(c for c in self.columns if c.name == self.request.cursor)
-            sql += f" WHERE {cursor_condition(column, self.request.since)}"
+            where = cursor_condition(column, self.request.since)
+            if self.request.with_nulls:
+                where = f"({where}) OR {quote_name(column.name)} IS NULL"
+            sql += f" WHERE {where}"
         return sql
 
     def _finish(self, arrays: list[pa.Array]) -> pa.RecordBatch:

@@ -141,8 +141,11 @@ class PostgresCopyReader(BaseReader):
         query = sql.SQL("select {} from {}").format(
             sql.SQL(", ").join(column(c) for c in self.columns), self.relation)
         if self.request.cursor and self.request.since is not None:
-            query = sql.SQL("{} where {} >= {}").format(
-                query, sql.Identifier(self.request.cursor), sql.Literal(self.request.since))
+            cursor = sql.Identifier(self.request.cursor)
+            nulls = sql.SQL(" or {} is null").format(cursor) if self.request.with_nulls \
+                else sql.SQL("")
+            query = sql.SQL("{} where ({} >= {}{})").format(
+                query, cursor, sql.Literal(self.request.since), nulls)
         return sql.SQL("copy ({}) to stdout with (format {})").format(query, sql.SQL(form)) \
             .as_string(self.conn)
 

@@ -94,12 +94,15 @@ class SqlReader(BaseReader):
                                  for c in self.columns])
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        from sqlalchemy import select
+        from sqlalchemy import or_, select
 
         query = select(*(self._selected(c, f.type) for c, f in zip(self.columns, self.schema,
                                                                    strict=True)))
         if self.request.cursor and self.request.since is not None:
-            query = query.where(self.table.c[self.request.cursor] >= self.request.since)
+            cursor = self.table.c[self.request.cursor]
+            since = cursor >= self.request.since
+            query = query.where(or_(since, cursor.is_(None)) if self.request.with_nulls
+                                else since)
         result = self.conn.execution_options(
             stream_results=True, yield_per=self.request.batch_rows).execute(query)
         for rows in result.partitions(self.request.batch_rows):
