@@ -14,6 +14,12 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 
 Write = Literal["replace", "append", "upsert"]
 
+# What a merge does with rows whose key is gone from the source: remove them, or keep them
+# with the time they were found gone in `_sluice_deleted_at` (None: nothing, the default).
+Deletes = Literal["delete", "mark"]
+DELETES: tuple[Deletes, ...] = get_args(Deletes)
+DELETED_AT = "_sluice_deleted_at"
+
 RunStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 

@@ -49,8 +49,10 @@ def last_run_line(job: JobView, run: RunView | None) -> str:
     rows = f"{run.rows_written:,} row{'s' if run.rows_written != 1 else ''}"
     when = ago(run.finished_at or run.started_at)
     if run.status == "succeeded":
-        unsynced = [t["notice"] for t in run.tables if "not synced" in (t.get("notice") or "")]
-        return prefix + f"Last run: {rows}, {when}" + (f"  ·  {unsynced[0]}" if unsynced else "")
+        # What the user should know of the rows: some not synced, some gone at the source.
+        said = [n for t in run.tables for n in (t.get("notice") or "").split("; ")
+                if "not synced" in n or "gone from the source" in n]
+        return prefix + f"Last run: {rows}, {when}" + (f"  ·  {said[0]}" if said else "")
     return prefix + f"Last run {run.status} {when}: {run.error or ''}"
 
 

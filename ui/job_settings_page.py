@@ -33,14 +33,22 @@ if TYPE_CHECKING:
     from app.services.jobs import JobDraft, JobService, JobView, TableShape, TableSpec
 
 COLUMNS = ("Source table", "Schema", "Destination table", "Mode", "Cursor", "Primary key",
-           "Columns")
-SOURCE, DEST_SCHEMA, DEST_TABLE, MODE, CURSOR, KEY, PICK = range(len(COLUMNS))
+           "Deletes", "Columns")
+SOURCE, DEST_SCHEMA, DEST_TABLE, MODE, CURSOR, KEY, DELETES, PICK = range(len(COLUMNS))
 MODE_TIPS = {
     "replace": "Rebuild the destination table from the whole source table on every run.",
     "append": "Add every source row on every run (repeats accumulate).",
     "incremental": "First run loads everything; later runs add only rows past the cursor.",
     "merge": "Update rows with the same primary key and add new ones, on every run.",
 }
+# Merge only: what happens to destination rows whose key the source no longer has.
+DELETE_CHOICES = (
+    ("keep", None, "Rows deleted at the source stay in the destination."),
+    ("delete", "delete", "Rows whose key is gone from the source are deleted, in the same "
+                         "transaction as the merge."),
+    ("mark", "mark", "Rows whose key is gone from the source stay, with the time they were "
+                     "found gone in _sluice_deleted_at."),
+)
 
 
 def _heading(text: str) -> QLabel:
@@ -66,8 +74,11 @@ def _settings_table() -> QTableWidget:
     header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     for column in (SOURCE, DEST_TABLE):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-    for column, width in ((DEST_SCHEMA, 78), (MODE, 112), (CURSOR, 104), (KEY, 92), (PICK, 64)):
+    for column, width in ((DEST_SCHEMA, 72), (MODE, 108), (CURSOR, 100), (KEY, 88),
+                          (DELETES, 88), (PICK, 60)):
         table.setColumnWidth(column, width)
+    table.horizontalHeaderItem(DELETES).setToolTip(
+        "Merge: what happens to rows deleted at the source")
     table.horizontalHeaderItem(DEST_SCHEMA).setToolTip(
         "The destination schema (in a folder: the start of the file name)")
     table.setMinimumHeight(118)
@@ -286,6 +297,15 @@ class SettingsPage(QWizardPage):
             key.setPlaceholderText("col, col")
             key.textEdited.connect(lambda text, s=spec: self._key(s, text))
             self.table.setCellWidget(row, KEY, key)
+            deletes = QComboBox()
+            deletes.setObjectName(f"deletes:{spec.table}")
+            for label, value, tip in DELETE_CHOICES:
+                deletes.addItem(label, value)
+                deletes.setItemData(deletes.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+            deletes.setCurrentIndex(max(0, deletes.findData(spec.detect_deletes)))
+            deletes.currentIndexChanged.connect(
+                lambda _=0, s=spec, box=deletes: self._deletes(s, box.currentData()))
+            self.table.setCellWidget(row, DELETES, deletes)
             pick = QToolButton()
             pick.setObjectName(f"columns:{spec.table}")
             pick.setAutoRaise(True)
@@ -331,6 +351,11 @@ class SettingsPage(QWizardPage):
         cursor.setEnabled(spec.mode == "incremental")
         key.setEnabled(spec.mode in ("incremental", "merge"))
         key.setPlaceholderText("required for merge" if spec.mode == "merge" else "optional")
+        deletes = self.table.cellWidget(row, DELETES)
+        if spec.mode != "merge":
+            spec.detect_deletes = None
+            deletes.setCurrentIndex(0)
+        deletes.setEnabled(spec.mode == "merge")
         pick = self._pick_button(row)
         pick.setEnabled(shape is not None)
         total = len(shape.columns) if shape is not None else 0
@@ -411,6 +436,10 @@ class SettingsPage(QWizardPage):
         spec.primary_key = [k.strip() for k in text.split(",") if k.strip()]
         self._refresh()
 
+    def _deletes(self, spec: TableSpec, value: str | None) -> None:
+        spec.detect_deletes = value
+        self._refresh()
+
     def _dest_schema(self, spec: TableSpec, text: str) -> None:
         spec.dest_schema = text.strip() or None
         self._placed_by_user(spec)
@@ -470,6 +499,9 @@ class SettingsPage(QWizardPage):
                 how += f" on {spec.cursor or '?'}"
             if spec.primary_key and spec.mode in ("incremental", "merge"):
                 how += f", key {', '.join(spec.primary_key)}"
+            if spec.detect_deletes:
+                how += ", rows deleted at the source " + \
+                    {"delete": "deleted", "mark": "marked"}[spec.detect_deletes]
             if spec.exclude_columns:
                 how += f", leaving out {', '.join(spec.exclude_columns)}"
             lines.append(f"&nbsp;• {escape(spec.source_name)} → "

@@ -96,12 +96,26 @@ def _schedule_options(p: argparse.ArgumentParser, adding: bool) -> None:
                    help="IANA zone of --daily/--cron (default: this machine's)")
 
 
+PER_TABLE = ("TABLE=VALUE sets one table (repeatable); a bare VALUE, every table not "
+             "named so")
+
+
 def _table_options(p: argparse.ArgumentParser, adding: bool) -> None:
-    """What a job says of its tables (for every table of it, when editing)."""
-    p.add_argument("--mode", choices=MODES, default="replace" if adding else None,
-                   help=None if adding else "for every table of the job")
-    p.add_argument("--cursor", metavar="COLUMN")
-    p.add_argument("--primary-key", metavar="COL[,COL]")
+    """What a job says of its tables: each option takes VALUE for every table, or
+    TABLE=VALUE for one (see app.cli.commands.per_table)."""
+    p.add_argument("--mode", metavar="[TABLE=]MODE", action="append", default=[],
+                   help=f"{' | '.join(MODES)}" + (" (default replace)" if adding else "")
+                   + f"; {PER_TABLE}")
+    p.add_argument("--cursor", metavar="[TABLE=]COLUMN", action="append", default=[],
+                   help="the incremental cursor column")
+    p.add_argument("--primary-key", metavar="[TABLE=]COL[,COL]", action="append", default=[],
+                   help="the key to merge on (merge takes the source's key by default)")
+    p.add_argument("--lookback", metavar="[TABLE=]DURATION", action="append", default=[],
+                   help="re-read this far behind the cursor, e.g. 30m, 2h, 1d (needs a key)")
+    p.add_argument("--detect-deletes", metavar="[TABLE=]delete|mark|off", action="append",
+                   default=[], help="merge: delete, or mark in _sluice_deleted_at, the rows "
+                                    "whose key is gone from the source")
+    p.add_argument("--dest-schema", help="the destination schema of every table")
     p.add_argument("--exclude-column", metavar="TABLE.COLUMN", action="append", default=[],
                    help="leave a column out (repeatable)")
     p.add_argument("--stall-timeout", metavar="DURATION",
@@ -114,12 +128,15 @@ def _job_commands(sub) -> None:
     add = jsub.add_parser("add", help="create a job (tables are checked against the source)")
     add.add_argument("--name", required=True)
     add.add_argument("--source", required=True, metavar="CONNECTION")
-    add.add_argument("--table", action="append", required=True, metavar="TABLE",
-                     help="source table (schema.table where needed); repeat for more")
+    which = add.add_mutually_exclusive_group(required=True)
+    which.add_argument("--table", action="append", metavar="TABLE",
+                       help="source table (schema.table where needed), or a pattern such as "
+                            "'sales.*' for every table of a schema; repeat for more")
+    which.add_argument("--all-tables", action="store_true",
+                       help="every table of the source (of --schema, if given)")
+    add.add_argument("--schema", help="with --all-tables: only this schema")
     add.add_argument("--destination", default="local", metavar="CONNECTION|local")
-    add.add_argument("--dest-schema")
     add.add_argument("--dest-table", help="only with a single --table")
-    add.add_argument("--lookback", metavar="DURATION", help="e.g. 30m, 2h, 1d")
     _table_options(add, adding=True)
     _schedule_options(add, adding=True)
     add.set_defaults(func=commands.job_add)
@@ -127,6 +144,10 @@ def _job_commands(sub) -> None:
     edit.add_argument("name")
     edit.add_argument("--rename", metavar="NEW_NAME")
     edit.add_argument("--destination", metavar="CONNECTION|local")
+    edit.add_argument("--add-table", metavar="TABLE", action="append", default=[],
+                      help="add a table, or a pattern such as 'sales.*' (repeatable)")
+    edit.add_argument("--remove-table", metavar="TABLE", action="append", default=[],
+                      help="stop copying a table (its destination table is kept)")
     _table_options(edit, adding=False)
     edit.add_argument("--include-column", metavar="TABLE.COLUMN", action="append",
                       default=[], help="copy a column left out before (repeatable)")

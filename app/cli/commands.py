@@ -218,23 +218,30 @@ def connection_delete(ctx: AppContext, args: argparse.Namespace) -> int:
 def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.services.jobs import JobDraft, JobService, TableSpec
 
-    if args.dest_table and len(args.table) > 1:
-        raise UserError("--dest-table goes with a single --table.")
-    keys = [k.strip() for k in (args.primary_key or "").split(",") if k.strip()]
-    tables = [TableSpec(table=t, mode=args.mode, cursor=args.cursor, primary_key=keys,
-                        dest_schema=args.dest_schema, dest_table=args.dest_table,
-                        lookback=args.lookback) for t in args.table]
+    if args.schema and not args.all_tables:
+        raise UserError("--schema goes with --all-tables (or give --table 'SCHEMA.*').")
+    names = args.table or [f"{args.schema}.*" if args.schema else "*"]
+    service = JobService(ctx)
+    # Resolved against the live source first, so that TABLE= options can name the tables
+    # a pattern stands for.
+    tables = service.expand(args.source, [TableSpec(table=t, dest_schema=args.dest_schema)
+                                          for t in names])
+    if args.dest_table:
+        if len(tables) > 1:
+            raise UserError("--dest-table goes with a single table.")
+        tables[0].dest_table = args.dest_table
+    per_table(tables, args)
     _columns(tables, args.exclude_column, leave_out=True)
-    job = JobService(ctx).create(JobDraft(args.name, args.source, tables, args.destination,
-                                          _schedule(args), _stall(args.stall_timeout)))
-    names = ", ".join(t.source_name for t in job.tables)
+    job = service.create(JobDraft(args.name, args.source, tables, args.destination,
+                                  _schedule(args), _stall(args.stall_timeout)))
+    names = ", ".join(f"{t.source_name} ({t.mode})" for t in job.tables)
     print(f"Created job {job.name!r}: {names} from {job.source_name} to "
-          f"{job.destination_name} ({args.mode}). {job.schedule.describe()}.")
+          f"{job.destination_name}. {job.schedule.describe()}.")
     return 0
 
 
 def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
-    from app.services.jobs import JobService
+    from app.services.jobs import JobService, TableSpec
 
     service = JobService(ctx)
     job = service.get(args.name)
@@ -243,11 +250,18 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
         draft.name = args.rename
     if args.destination:
         draft.destination = args.destination
-    keys = [k.strip() for k in (args.primary_key or "").split(",") if k.strip()]
-    for spec in draft.tables:
-        spec.mode = args.mode or spec.mode
-        spec.cursor = args.cursor or spec.cursor
-        spec.primary_key = keys or spec.primary_key
+    for name in args.remove_table:
+        spec = _table_named(draft.tables, name, "--remove-table")
+        draft.tables.remove(spec)
+    if not draft.tables:
+        raise UserError("A job copies at least one table; delete the job instead.")
+    if args.add_table:
+        draft.tables += service.expand(draft.source, [TableSpec(table=t)
+                                                      for t in args.add_table])
+    if args.dest_schema:
+        for spec in draft.tables:
+            spec.dest_schema = args.dest_schema
+    per_table(draft.tables, args)
     _columns(draft.tables, args.exclude_column, leave_out=True)
     _columns(draft.tables, args.include_column, leave_out=False)
     draft.schedule = _schedule(args, job.schedule)
@@ -259,6 +273,57 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     if not args.dry_run and changes:
         service.update(job.id, draft)
     return 0
+
+
+def per_table(tables: list, args: argparse.Namespace) -> None:
+    """Apply --mode, --cursor, --primary-key, --lookback and --detect-deletes.
+
+    Each is VALUE, for every table, or TABLE=VALUE (TABLE as the job names it, `orders`
+    or `sales.orders`), for one; repeatable. The bare values go first, so a TABLE= value
+    wins whatever the order. An empty VALUE clears a setting (`--cursor orders=`)."""
+    from app.vocabulary import DELETES, MODES
+
+    def choice(option: str, allowed: tuple[str, ...], off: str | None = None):
+        def check(value: str):
+            if value == off:
+                return None
+            if value not in allowed:
+                words = " or ".join([*allowed, *([off] if off else [])])
+                raise UserError(f"{option} {value!r}: use {words}.")
+            return value
+        return check
+
+    def text(value: str) -> str | None:
+        return value.strip() or None
+
+    def columns(value: str) -> list[str]:
+        return [k.strip() for k in value.split(",") if k.strip()]
+
+    for option, attribute, convert in (
+            ("--mode", "mode", choice("--mode", MODES)),
+            ("--cursor", "cursor", text),
+            ("--primary-key", "primary_key", columns),
+            ("--lookback", "lookback", text),
+            ("--detect-deletes", "detect_deletes", choice("--detect-deletes", DELETES, "off"))):
+        values = getattr(args, attribute)
+        for raw in sorted(values, key=lambda v: "=" in v):
+            name, named, value = raw.partition("=")
+            targets = [_table_named(tables, name, option)] if named else tables
+            for spec in targets:
+                setattr(spec, attribute, convert(value if named else raw))
+
+
+def _table_named(tables: list, name: str, option: str):
+    """The job's table `name` names: `orders` or `sales.orders`; UserError if none or
+    several."""
+    found = [t for t in tables if name in (t.table, t.source_name)]
+    if len(found) == 1:
+        return found[0]
+    listed = ", ".join(t.source_name for t in tables)
+    if found:
+        raise UserError(f"{option} {name}: several tables of the job are named so ({listed}); "
+                        "say schema.table.")
+    raise UserError(f"{option} {name}: the job has no table {name!r} (its tables: {listed}).")
 
 
 def _stall(text: str | None) -> int | None:
@@ -282,9 +347,8 @@ def _columns(tables: list, names: list[str], leave_out: bool) -> None:
         table, _, column = name.rpartition(".")
         if not table or not column:
             raise UserError(f"{name!r}: give the column as TABLE.COLUMN.")
-        spec = next((t for t in tables if table in (t.table, t.source_name)), None)
-        if spec is None:
-            raise UserError(f"{name!r}: the job has no table {table!r}.")
+        spec = _table_named(tables, table, "--exclude-column" if leave_out
+                            else "--include-column")
         if leave_out and column not in spec.exclude_columns:
             spec.exclude_columns.append(column)
         elif not leave_out and column in spec.exclude_columns:
@@ -333,9 +397,9 @@ def job_show(ctx: AppContext, args: argparse.Namespace) -> int:
     print(f"  {job.schedule.describe()}" + (f", next run {next_run.isoformat()}"
                                            if next_run else ""))
     for t, dest in zip(job.tables, JobService(ctx).landings(job), strict=True):
-        extra = "".join(f" {k}={v}" for k, v in (("cursor", t.cursor), ("key", ",".join(
-            t.primary_key)), ("lookback", t.lookback), ("leaves out", ",".join(
-                t.exclude_columns))) if v)
+        extra = "".join(f" {k}={v}" for k, v in (
+            ("cursor", t.cursor), ("key", ",".join(t.primary_key)), ("lookback", t.lookback),
+            ("deletes", t.detect_deletes), ("leaves out", ",".join(t.exclude_columns))) if v)
         print(f"  {t.source_name} -> {dest} [{t.mode}]{extra}")
     return 0
 

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from app.etl.destinations import Target
+from app.etl.destinations.postgres import PgEquality
 from app.etl.destinations.sql import SqlDestination, SqlLoad, stage_name
 from app.etl.errors import RunCancelled, RunError
 from app.etl.pipeline import RunHandle
@@ -31,7 +32,7 @@ CHUNK = 1 << 20
 PROGRESS_BYTES = 8 << 20
 
 
-class PipeDestination(SqlDestination):
+class PipeDestination(PgEquality, SqlDestination):
     """The primitives of SqlDestination over psycopg2, which can COPY from a pipe."""
 
     dialect = "postgresql"
@@ -45,8 +46,8 @@ class PipeDestination(SqlDestination):
     def execute(self, sql: str, params=None) -> list[tuple]:
         return self._run(sql, params, lambda cur: cur.fetchall() if cur.description else [])
 
-    def changed(self, sql: str) -> int:
-        return self._run(sql, None, lambda cur: cur.rowcount)
+    def changed(self, sql: str, params: list | None = None) -> int:
+        return self._run(sql, params, lambda cur: cur.rowcount)
 
     def _run(self, sql: str, params, result: Callable):
         import psycopg2
@@ -202,7 +203,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: Target,
-               run_id: str, handle: RunHandle, state: Mapping | None = None) -> None:
+               run_id: str, handle: RunHandle, state: Mapping | None = None) -> PipeLoad:
     """Load one table through the pipe and publish it (see SqlLoad.commit)."""
     dest = PipeDestination(params, secrets)
     handle.breakers["destination"].append(dest.interrupt)
@@ -215,6 +216,7 @@ def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: 
         except BaseException:
             load.abort()
             raise
+        return load
     finally:
         handle.breakers["destination"].remove(dest.interrupt)
         dest.close()

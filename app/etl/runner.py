@@ -11,7 +11,7 @@ from app.etl.incremental import CursorTracker, parse_lookback
 from app.etl.pipeline import RunHandle, pump
 from app.etl.readers import ReadAgain, Reader, ReadRequest, open_reader
 from app.etl.watchdog import watching
-from app.vocabulary import Mode, write_for
+from app.vocabulary import Deletes, Mode, write_for
 
 
 @dataclass
@@ -27,6 +27,7 @@ class TableSpec:
     dest_table: str | None = None
     lookback: str | None = None
     exclude_columns: list[str] = field(default_factory=list)  # left out of every run
+    detect_deletes: Deletes | None = None  # merge with a key: rows gone from the source
     # Where the incremental cursor is kept in the destination; set when a job is renamed,
     # so the cursor survives the rename (otherwise "<job name>:<source table>").
     state_key: str | None = None
@@ -49,7 +50,8 @@ class TableSpec:
         return Target(table=self.dest_table or self.table, schema=self.dest_schema,
                       mode=self.mode, primary_key=list(self.primary_key),
                       state_key=self.state_key_for(job_name),
-                      write=write_for(self.mode, self.primary_key, first_run))
+                      write=write_for(self.mode, self.primary_key, first_run),
+                      deletes=self.detect_deletes if self.mode == "merge" else None)
 
     @classmethod
     def from_json(cls, data: dict) -> TableSpec:
@@ -68,6 +70,7 @@ class TableResult:
     cursor_after: object = None
     null_cursor: int = 0  # rows whose cursor is NULL: loaded by a full run, else not synced
     full: bool = True  # the table was read in full (not from a saved mark)
+    deleted: int = 0  # rows gone from the source, deleted or marked (detect deletes)
     notes: list[str] = field(default_factory=list)  # for the run log
 
 
@@ -128,7 +131,9 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     target = spec.target(job_name, first_run=tracker is not None and tracker.first_run)
     if tracker is not None and not tracker.first_run:
         # Rows re-read at the mark that the destination holds already are left out.
-        target.dedupe = Dedupe(spec.cursor or "", tuple(tracker.old_columns) or None)
+        target.dedupe = Dedupe(spec.cursor, tuple(tracker.old_columns) or None)
+    elif target.write == "upsert":
+        target.dedupe = Dedupe()  # a merge rewrites only the rows that changed
     # Without a cursor to save (that happens after the read): a rebuilt table starts its
     # cursor over, so a later switch to incremental loads in full rather than adding every
     # row again; an append leaves it alone.
@@ -144,10 +149,12 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
 
         try:
             with _breakable(handle, "source", reader):
-                pipe_table(reader, *pipe_to, target, run_id, handle, state)
+                piped = pipe_table(reader, *pipe_to, target, run_id, handle, state)
         finally:
             reader.close()
-        return TableResult(spec.source_name, 0, 0, notes=list(reader.notes))
+        handle.rows_written -= piped.skipped
+        return TableResult(spec.source_name, 0, 0, deleted=piped.deleted,
+                           notes=list(reader.notes))
     batches = reader.batches()
     try:
         load = destination.begin(target, reader.schema, run_id)
@@ -157,6 +164,7 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
                      destination.write_rows)
             load.commit(tracker.state() if tracker else state)
             handle.rows_written -= load.skipped
+            deleted = load.deleted
         except BaseException:
             load.abort()
             raise
@@ -166,4 +174,4 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     return TableResult(
         spec.source_name, 0, 0, tracker.old_mark if tracker else None,
         tracker.mark if tracker else None, tracker.null_rows if tracker else 0,
-        tracker is None or tracker.first_run, list(reader.notes))
+        tracker is None or tracker.first_run, deleted, list(reader.notes))

@@ -51,6 +51,7 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
         elif spec.mode == "merge" and was.primary_key != spec.primary_key:
             lines.append(f"{name}: rows are now matched on {', '.join(spec.primary_key)}.")
         if was is not None:
+            lines.extend(_settings_changed(name, was, spec))
             lines.extend(_columns_changed(name, was, spec))
         if was is not None and (was.dest_schema, was.dest_table) != \
                 (spec.dest_schema, spec.dest_table):
@@ -68,6 +69,24 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
     if draft.schedule != old.schedule:
         lines.append(f"Schedule: {old.schedule.describe()} → {draft.schedule.describe()}.")
     return lines
+
+
+def _settings_changed(name: str, was: TableSpec, spec: TableSpec) -> list[str]:
+    """The look-back and what a merge does with deleted rows."""
+    from app.vocabulary import DELETED_AT
+
+    out = []
+    if was.lookback != spec.lookback and spec.mode == "incremental":
+        out.append(f"{name}: each run re-reads {spec.lookback} behind the saved position."
+                   if spec.lookback else f"{name}: runs no longer re-read behind the saved "
+                                         "position.")
+    if was.detect_deletes != spec.detect_deletes and spec.mode == "merge":
+        out.append(f"{name}: rows whose key is gone from the source are "
+                   + {"delete": f"deleted from {spec.destination_name}",
+                      "mark": f"marked in {spec.destination_name}.{DELETED_AT}",
+                      None: f"left in {spec.destination_name}"}[spec.detect_deletes]
+                   + " from the next run on.")
+    return out
 
 
 def _columns_changed(name: str, was: TableSpec, spec: TableSpec) -> list[str]:

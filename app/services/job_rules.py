@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from app.connectors import registry
 from app.etl import naming
 from app.etl.incremental import parse_lookback
-from app.vocabulary import MODES, Mode
+from app.vocabulary import DELETES, MODES, Mode
 
 if TYPE_CHECKING:
     from app.etl.describe import TableShape
@@ -45,7 +45,15 @@ def table_problems(spec: TableSpec, dest_type: str | None,
     if spec.mode == "incremental" and not spec.cursor:
         found.append(("cursor", f"{where}: incremental mode needs a cursor column."))
     if spec.mode == "merge" and not spec.primary_key:
-        found.append(("primary_key", f"{where}: merge mode needs a primary key."))
+        found.append(("primary_key", f"{where}: merge mode needs a primary key" + (
+            ", and the source declares none: name the column(s) that identify a row."
+            if shape is not None and not shape.primary_key else ".")))
+    if spec.detect_deletes is not None and spec.detect_deletes not in DELETES:
+        found.append(("detect_deletes", f"{where}: detect deletes must be "
+                                        f"{' or '.join(DELETES)}."))
+    elif spec.detect_deletes is not None and spec.mode != "merge":
+        found.append(("detect_deletes", f"{where}: detecting deletes compares every source "
+                                        "key, so it needs merge mode with a primary key."))
     if spec.lookback:
         try:
             parse_lookback(spec.lookback)

@@ -166,30 +166,28 @@ class JobService:
 
     def _check_tables(self, source_id: str, source_type: str,
                       tables: list[TableSpec]) -> list[TableSpec]:
-        """Each table must exist in the source now; schema-qualified names are resolved."""
+        """Each table must exist in the source now; schema-qualified names are resolved and
+        patterns (`sales.*`) expanded (see `expand`)."""
         try:
             listed = self.connections.tables(source_id)
         except ListingError as exc:
             raise ValidationError({"tables": f"Cannot list the source's tables: {exc}"}) \
                 from exc
+        keep_schema = registry.engine(source_type).source_schemas
         checked = []
         for spec in tables:
-            matches = [t for t in listed
-                       if (spec.schema is None and (t.name == spec.table or
-                                                    f"{t.schema}.{t.name}" == spec.table))
-                       or (spec.schema == t.schema and spec.table == t.name)]
-            if not matches:
-                raise ValidationError({"tables": f"Table {spec.source_name!r} is not in the "
-                                                 "source."})
-            if len(matches) > 1:
-                schemas = ", ".join(sorted(str(m.schema) for m in matches))
-                raise ValidationError({"tables": f"Table {spec.table!r} is in several schemas "
-                                                 f"({schemas}); name it as schema.table."})
-            found = matches[0]
-            keep_schema = registry.engine(source_type).source_schemas
-            checked.append(TableSpec(**{**spec.to_json(), "table": found.name,
-                                        "schema": found.schema if keep_schema else None}))
+            for found in _matching(spec, listed):
+                checked.append(TableSpec(**{**spec.to_json(), "table": found.name,
+                                            "schema": found.schema if keep_schema else None}))
         return checked
+
+    def expand(self, source: str, tables: list[TableSpec]) -> list[TableSpec]:
+        """The tables with names resolved against the live source, and each pattern
+        (`sales.*`, `*`: shell-style, on `schema.table` or the bare name) replaced by the
+        tables it matches (not views), in the source's order, with the pattern's settings.
+        Raises ValidationError for a table that is not there or a pattern matching none."""
+        view = self.connections.get(source)
+        return self._check_tables(view.id, view.type_key, tables)
 
     def allowed_modes(self, destination: str) -> tuple[str, ...]:
         """The sync modes a destination (a connection, or "local") takes."""
@@ -248,13 +246,22 @@ class JobService:
         if dest is not None and not registry.engine(dest.type_key).writable:
             raise ValidationError({"destination": f"Sluice cannot write to {dest.type_label} "
                                                   "connections yet."})
-        # The quick rules first; then the live source; then where the tables land.
-        _refuse(job_rules.job_problems(draft.tables, *_kind(dest), draft.schedule,
-                                       draft.stall_seconds, placed=False))
-        tables = place(source, dest, self._check_tables(source.id, source.type_key,
-                                                        draft.tables), kept)
+        # The quick rules first (a merge's key may yet come from the source); then the
+        # live source: the tables, and the columns each names; then where they land.
+        _refuse([p for p in job_rules.job_problems(
+            draft.tables, *_kind(dest), draft.schedule, draft.stall_seconds, placed=False)
+            if p[0] != "primary_key"])
+        tables = self._check_tables(source.id, source.type_key, draft.tables)
+        try:
+            shapes = self.describe(source.id, [(t.schema, t.table) for t in tables])
+        except ServiceError as exc:
+            raise ValidationError({"tables": str(exc)}) from exc
+        for spec in tables:
+            if spec.mode == "merge" and not spec.primary_key:
+                spec.primary_key = list(shapes[spec.source_name].primary_key)
+        tables = place(source, dest, tables, kept)
         _refuse(job_rules.job_problems(tables, *_kind(dest), draft.schedule,
-                                       draft.stall_seconds))
+                                       draft.stall_seconds, shapes=shapes))
         if dest is not None and dest.id == source.id:
             _check_not_onto_itself(source.type_key, tables)
         return name, source, dest, tables
@@ -503,3 +510,34 @@ def _check_not_onto_itself(type_key: str, tables: list[TableSpec]) -> None:
             raise ValidationError({"destination": f"{spec.source_name} would be written over "
                                                   "itself; choose another destination table "
                                                   "or schema."})
+
+
+PATTERN_CHARS = frozenset("*?[")
+
+
+def _matching(spec: TableSpec, listed: list) -> list:
+    """The listed tables `spec` names: itself, or every table (not view) its pattern
+    matches; ValidationError when none, or when a bare name is in several schemas."""
+    import fnmatch
+
+    exact = [t for t in listed
+             if (spec.schema is None and (t.name == spec.table or
+                                          f"{t.schema}.{t.name}" == spec.table))
+             or (spec.schema == t.schema and spec.table == t.name)]
+    if not exact and PATTERN_CHARS & set(spec.source_name):
+        found = [t for t in listed if t.kind != "view" and (
+            fnmatch.fnmatchcase(f"{t.schema}.{t.name}" if t.schema else t.name,
+                                spec.source_name) or
+            (spec.schema is None and "." not in spec.table and
+             fnmatch.fnmatchcase(t.name, spec.table)))]
+        if not found:
+            raise ValidationError({"tables": f"No table of the source matches "
+                                             f"{spec.source_name!r}."})
+        return found
+    if not exact:
+        raise ValidationError({"tables": f"Table {spec.source_name!r} is not in the source."})
+    if len(exact) > 1:
+        schemas = ", ".join(sorted(str(m.schema) for m in exact))
+        raise ValidationError({"tables": f"Table {spec.table!r} is in several schemas "
+                                         f"({schemas}); name it as schema.table."})
+    return exact

@@ -29,7 +29,7 @@ from app.etl.pipeline import RunHandle
 from app.services.errors import ServiceError
 from app.store.health import StoreError
 from app.store.models import Connection, Run, new_id, utcnow
-from app.vocabulary import RunStatus, TableStatus, Trigger
+from app.vocabulary import DELETED_AT, RunStatus, TableStatus, Trigger
 
 if TYPE_CHECKING:
     from app.etl.runner import TableResult, TableSpec
@@ -164,11 +164,13 @@ class RunBook:
                       started_at=utcnow(), tables=self.tables))
 
     def _table(self, index: int, status: TableStatus, rows: int, error: str | None,
-               handle: RunHandle, notice: str | None = None) -> None:
+               handle: RunHandle, notice: str | None = None, deleted: int = 0) -> None:
         self.tables[index] = {**self.tables[index], "status": status, "rows": rows,
                               "error": error}
         if notice:
             self.tables[index]["notice"] = notice
+        if deleted:
+            self.tables[index]["deleted"] = deleted
         if status == "running":
             return
         with self.store.session() as s:
@@ -187,18 +189,13 @@ class RunBook:
         self.lines.extend(result.notes)
         self.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} written "
                           f"({spec.mode})")
-        notice = None
-        if result.null_cursor:
-            many = "rows have" if result.null_cursor != 1 else "row has"
-            notice = (f"{result.null_cursor:,} {many} no {spec.cursor}"
-                      + (" (loaded by this full run)" if result.full else
-                         " and were not synced" if result.null_cursor != 1
-                         else " and was not synced"))
-            self.lines.append(f"{result.table}: {notice}")
+        notices = [n for n in (_null_notice(spec, result), _deleted_notice(spec, result)) if n]
+        self.lines.extend(f"{result.table}: {n}" for n in notices)
         if spec.mode == "incremental":
             self.before[result.table] = encode(result.cursor_before)
             self.after[result.table] = encode(result.cursor_after)
-        self._table(index, "succeeded", rows, None, handle, notice)
+        self._table(index, "succeeded", rows, None, handle, "; ".join(notices) or None,
+                    result.deleted)
         self.current = None
 
     def failed(self, exc: BaseException, handle: RunHandle) -> None:
@@ -246,3 +243,24 @@ def stops_process(exc: BaseException) -> bool:
     driver's panic (pyo3's PanicException, also a BaseException) does not."""
     return not isinstance(exc, Exception) and type(exc).__name__ != "PanicException"
 
+
+def _null_notice(spec: TableSpec, result: TableResult) -> str | None:
+    """"12 rows have no updated_at and were not synced" (see CursorTracker)."""
+    n = result.null_cursor
+    if not n:
+        return None
+    if result.full:
+        return f"{n:,} {'rows have' if n != 1 else 'row has'} no {spec.cursor} " \
+               "(loaded by this full run)"
+    return f"{n:,} {'rows have' if n != 1 else 'row has'} no {spec.cursor} and " \
+           f"{'were' if n != 1 else 'was'} not synced"
+
+
+def _deleted_notice(spec: TableSpec, result: TableResult) -> str | None:
+    """"3 rows gone from the source were deleted" (or marked, see detect deletes)."""
+    n = result.deleted
+    if not n:
+        return None
+    done = "deleted" if spec.detect_deletes == "delete" else f"marked in {DELETED_AT}"
+    return f"{n:,} {'rows' if n != 1 else 'row'} gone from the source " \
+           f"{'were' if n != 1 else 'was'} {done}"

@@ -464,3 +464,25 @@ def test_the_stall_bound_is_set_in_step_3(qtbot, make_window, ctx, pg_db):
     edit.settings_page.stall.setValue(0)
     assert "Runs are never stopped for want of rows moving." in \
         edit.settings_page.review.text()
+
+
+def test_a_merge_can_delete_rows_gone_from_the_source(qtbot, make_window, ctx, pg_db):
+    from ui.job_settings_page import DELETES
+
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "customers")
+    settings = wizard.settings_page
+    deletes = settings.table.cellWidget(0, DELETES)
+    assert deletes.currentText() == "keep" and not deletes.isEnabled()  # replace: no say
+    choose(qtbot, settings._widgets(0)[0], "merge")
+    assert deletes.isEnabled() and settings._widgets(0)[2].text() == "id"
+    choose(qtbot, deletes, "delete")
+    assert "merge, key id, rows deleted at the source deleted" in settings.review.text()
+    qtbot.mouseClick(wizard.button(FINISH), LEFT)
+    qtbot.waitUntil(lambda: active_modal() is None, timeout=20_000)
+    assert JobService(ctx).get("Sales ETL").tables[0].detect_deletes == "delete"
+    assert JobService(ctx).run("Sales ETL").status == "succeeded"
+    pg_exec(pg_db, "delete from customers where id = 2")
+    click_card_button(qtbot, window.jobs, "Sales ETL", "run")
+    qtbot.waitUntil(lambda: card_line(window, "Sales ETL", "extra").endswith(
+        "1 row gone from the source was deleted"), timeout=30_000)
+    assert warehouse_rows("select id, name from customers") == [(1, "Ada")]

@@ -196,8 +196,8 @@ def test_job_commands(pg_db):
                    "--mode", "merge", "--primary-key", "id", "--daily", "06:00",
                    "--timezone", "Europe/Warsaw")
     assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == ("Created job 'Nightly': public.orders from src to local "
-                                    "(merge). Every day at 06:00 Europe/Warsaw.")
+    assert added.stdout.strip() == ("Created job 'Nightly': public.orders (merge) from src to "
+                                    "local. Every day at 06:00 Europe/Warsaw.")
     duplicate = sluice("job", "add", "--name", "NIGHTLY", "--source", "src", "--table", "orders")
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
-from app.vocabulary import Mode, Write
+from app.vocabulary import Deletes, Mode, Write
 
 if TYPE_CHECKING:
     from app.etl.pipeline import RunHandle
@@ -30,12 +30,12 @@ FORGET_STATE: Mapping = MappingProxyType({})  # a rebuilt table starts its curso
 
 @dataclass(frozen=True)
 class Dedupe:
-    """A load of rows read from the mark on: a staged row equal to a row the destination
-    already holds (on `columns`, those of the run that took the mark, and `cursor` first)
-    is left out, so nothing is loaded twice (without a key) or rewritten (with one). None
-    of `columns`: all that both tables have."""
+    """A staged row equal to a row the destination already holds is left out: nothing is
+    loaded twice (rows re-read at an incremental mark, without a key) or rewritten (an
+    upsert: a merge, or an incremental load with a key). Equal on `cursor` (first, if any)
+    and `columns`, those of the run that took the mark; None: all that both tables have."""
 
-    cursor: str
+    cursor: str | None = None
     columns: tuple[str, ...] | None = None
 
 
@@ -50,10 +50,12 @@ class Target:
     state_key: str = ""
     write: Write = "replace"  # what this load does (see app.vocabulary.write_for)
     dedupe: Dedupe | None = None
+    deletes: Deletes | None = None  # a merge (every source row): what of keys gone
 
 
 class Load(Protocol):
     skipped: int  # staged rows not published: the destination held them already
+    deleted: int  # rows whose key is gone from the source, deleted or marked (Target.deletes)
 
     def write(self, batch: pa.RecordBatch) -> None: ...
     def commit(self, state: Mapping | None) -> None: ...

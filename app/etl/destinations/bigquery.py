@@ -61,7 +61,7 @@ class BigQueryDestination(BaseDestination):
 
 
 class BigQueryLoad:
-    skipped = 0
+    skipped = deleted = 0
 
     def __init__(self, client, table: str, mode: str, schema: pa.Schema) -> None:
         import pyarrow.parquet as pq

@@ -79,7 +79,7 @@ class FolderDestination(BaseDestination):
         return existed
 
 class FileLoad:
-    skipped = 0
+    skipped = deleted = 0
 
     def __init__(self, kind: str, final: Path, schema: pa.Schema, run_id: str) -> None:
         self.kind, self.final, self.schema = kind, final, schema

@@ -92,15 +92,29 @@ class MySqlDestination(SqlDestination):
                            "destination name, or leave the column out.")
         return super().q(name).replace("%", "%%")
 
-    def same(self, left: str, right: str) -> str:
+    def same(self, left: str, right: str, declared: str) -> str:
         return f"{left} <=> {right}"
+
+    prunes_stage = True
+
+    def prune(self, stage, target, held, columns, keys) -> None:
+        """MariaDB joins without an index pair by pair: index the staging table on the key
+        (or the cursor and the next two columns; text by its first 32 characters), and
+        delete the staged rows the target holds through it. The staging table then holds
+        the rows to write, so nothing more is compared."""
+        lead = [c for c, _ in columns if c in keys] or [c for c, _ in columns[:3]]
+        declared = dict(columns)
+        parts = ", ".join(f"{self.q(c)}(32)" if _long_text(declared[c]) else self.q(c)
+                          for c in lead)
+        self.execute(f"ALTER TABLE {stage} ADD INDEX ({parts})")
+        self.execute(f"DELETE s FROM {stage} s JOIN {target} t ON {held('t', 's')}")
 
     def execute(self, sql: str, params=None) -> list[tuple]:
         return self._run(sql, params,
                          lambda cur: list(cur.fetchall()) if cur.description else [])
 
-    def changed(self, sql: str) -> int:
-        return self._run(sql, None, lambda cur: cur.rowcount)
+    def changed(self, sql: str, params: list | None = None) -> int:
+        return self._run(sql, params, lambda cur: cur.rowcount)
 
     def _run(self, sql: str, params, result: Callable):
         import pymysql
@@ -222,3 +236,10 @@ class MySqlDestination(SqlDestination):
 
 class _LocalFilesOff(Exception):
     """The server (or its configuration) refuses LOAD DATA LOCAL."""
+
+
+def _long_text(declared: str) -> bool:
+    """Whether an index on the column must take a prefix (of 32 characters)."""
+    sized = re.search(r"(char|binary)\((\d+)\)", declared, re.I)
+    return bool(re.search(r"text|blob", declared, re.I)) or \
+        (sized is not None and int(sized.group(2)) > 32)

@@ -15,6 +15,7 @@ import pyarrow as pa
 from app.etl import types
 from app.etl.destinations import STAGE_PREFIX, STATE_TABLE, BaseDestination, Target
 from app.etl.errors import RunError
+from app.vocabulary import DELETED_AT, Deletes
 
 
 def stage_name(table: str, run_id: str) -> str:
@@ -56,8 +57,8 @@ class SqlDestination(BaseDestination):
     def execute(self, sql: str, params: tuple | list | None = None) -> list[tuple]:
         raise NotImplementedError
 
-    def changed(self, sql: str) -> int:
-        """Run an INSERT or DELETE; how many rows it changed."""
+    def changed(self, sql: str, params: list | None = None) -> int:
+        """Run an INSERT, UPDATE or DELETE; how many rows it changed."""
         raise NotImplementedError
 
     def begin_tx(self) -> None:
@@ -107,9 +108,27 @@ class SqlDestination(BaseDestination):
     def qualified(self, schema: str | None, table: str) -> str:
         return f"{self.q(schema)}.{self.q(table)}" if schema else self.q(table)
 
-    def same(self, left: str, right: str) -> str:
-        """SQL that two values are equal, NULLs included (MySQL and SQLite say it their way)."""
+    def same(self, left: str, right: str, declared: str) -> str:
+        """SQL that two values of a column of type `declared` are equal, NULLs included
+        (MySQL and SQLite say it their way; PostgreSQL's json has no equality)."""
         return f"{left} IS NOT DISTINCT FROM {right}"
+
+    # Where a join cannot hash (MariaDB), the rows the target holds are deleted from the
+    # staging table first, found through an index on it (see prune).
+    prunes_stage = False
+
+    def prune(self, stage: str, target: str, held: Callable[[str, str], str],
+              columns: list[tuple[str, str]], keys: list[str]) -> None:
+        raise NotImplementedError
+
+    def rows_equal(self, left: str, right: str, columns: list[tuple[str, str]],
+                   keys: list[str]) -> str:
+        """SQL that rows `left` and `right` are equal on `columns` (name, declared type);
+        `keys` (a primary key, never NULL) are compared with `=`, which a join can hash."""
+        return " AND ".join(
+            f"{left}.{self.q(c)} = {right}.{self.q(c)}" if c in keys else
+            self.same(f"{left}.{self.q(c)}", f"{right}.{self.q(c)}", declared)
+            for c, declared in columns)
 
     def create_sql(self, relation: str, schema: pa.Schema, temporary: bool = False) -> str:
         columns = ", ".join(f"{self.q(f.name)} {types.to_sql(f.type, self.dialect)}"
@@ -226,6 +245,7 @@ class SqlLoad:
         self.target_rel = dest.qualified(target.schema, target.table)
         self.staged = 0
         self.skipped = 0  # staged rows the destination held already (see Dedupe)
+        self.deleted = 0  # target rows whose key the source no longer has (Target.deletes)
         self.open = True
         if dest.transactional_ddl:
             dest.begin_tx()
@@ -251,6 +271,7 @@ class SqlLoad:
             return
         existing = d.columns(t.schema, t.table)
         if t.write == "replace" or existing is None:
+            self._mark_column(self.stage_rel)
             if existing is not None:
                 d.execute(f"DROP TABLE {self.target_rel}")
             for sql in d.rename_sql(t.schema, self.stage, t.table):
@@ -274,8 +295,15 @@ class SqlLoad:
                 raise RunError(
                     f"Column {name!r} of {t.table} changed type from {existing[name]} to "
                     f"{declared}; run the table in replace mode to rebuild it.")
+        if DELETED_AT not in existing:
+            self._mark_column(self.target_rel)
         cols = ", ".join(d.q(n) for n in staged)
         held = self._held(existing, staged)
+        if t.write == "upsert" and t.deletes:  # first: the staging table has every key
+            self.deleted = self._gone(t.deletes)
+        if held and d.prunes_stage:  # the staging table keeps only the rows to write
+            d.prune(self.stage_rel, self.target_rel, held, *self._compared(existing, staged))
+            held = None
         if t.write == "upsert":
             missing = [k for k in t.primary_key if k not in staged]
             if missing:
@@ -292,27 +320,62 @@ class SqlLoad:
                              f"SELECT {cols} FROM {self.stage_rel} s{where}")
         self.skipped = self.staged - inserted
 
+    def _mark_column(self, relation: str) -> None:
+        """A merge that marks deletes keeps the time in a column of its own."""
+        if self.target.deletes == "mark":
+            d = self.dest
+            d.execute(f"ALTER TABLE {relation} ADD COLUMN {d.q(DELETED_AT)} "
+                      f"{types.to_sql(pa.timestamp('us', tz='UTC'), d.dialect)}")
+
+    def _gone(self, how: Deletes) -> int:
+        """Delete, or mark, the target's rows whose key no staged row has: the staging
+        table holds every source row (a merge reads the whole table), so the comparison
+        runs inside the destination, streamed by its own join. Returns how many."""
+        d, t = self.dest, self.target
+        match = " AND ".join(f"s.{d.q(k)} = {self.target_rel}.{d.q(k)}"
+                             for k in t.primary_key)
+        gone = f"NOT EXISTS (SELECT 1 FROM {self.stage_rel} s WHERE {match})"
+        if how == "delete":
+            return d.changed(f"DELETE FROM {self.target_rel} WHERE {gone}")
+        (at,) = d.placeholders(1)
+        return d.changed(f"UPDATE {self.target_rel} SET {d.q(DELETED_AT)} = {at} "
+                         f"WHERE {d.q(DELETED_AT)} IS NULL AND {gone}",
+                         [datetime.now(UTC)])
+
+    def _compared(self, existing: dict[str, str], staged: dict[str, str]
+                  ) -> tuple[list[tuple[str, str]], list[str]]:
+        """The columns a staged row is compared on with the target's (see Dedupe): the
+        cursor first, then those of the run that took the mark that both tables have, so a
+        column added or dropped since changes nothing; as (name, declared type). And the
+        key, where the load is an upsert."""
+        t = self.target
+        cursor = t.dedupe.cursor if t.dedupe else None
+        wanted = t.dedupe.columns if t.dedupe and t.dedupe.columns is not None \
+            else tuple(staged)
+        compared = ([cursor] if cursor else []) + [
+            c for c in wanted if c != cursor and c in staged and c in existing]
+        keys = [k for k in t.primary_key if k in compared] if t.write == "upsert" else []
+        return [(c, existing[c]) for c in compared], keys
+
     def _held(self, existing: dict[str, str], staged: dict[str, str]) \
             -> Callable[[str, str], str] | None:
-        """For a load re-read from the mark (see Dedupe): SQL that a target row equals a
-        staged one, on the cursor and the compared columns both tables have, so a column
-        added or dropped since the mark was taken changes nothing. None otherwise."""
-        d, dedupe = self.dest, self.target.dedupe
-        if dedupe is None:
+        """SQL that a target row equals a staged one (see _compared); a row marked deleted
+        is never held. None: every staged row is written (no Dedupe)."""
+        d, t = self.dest, self.target
+        if t.dedupe is None:
             return None
-        wanted = dedupe.columns if dedupe.columns is not None else tuple(staged)
-        compared = [dedupe.cursor] + [c for c in wanted if c != dedupe.cursor and
-                                      c in staged and c in existing]
+        typed, keys = self._compared(existing, staged)
 
         def held(target: str, stage: str) -> str:
-            return " AND ".join(d.same(f"{target}.{d.q(c)}", f"{stage}.{d.q(c)}")
-                                for c in compared)
+            alive = f" AND {target}.{d.q(DELETED_AT)} IS NULL" if t.deletes == "mark" else ""
+            return d.rows_equal(target, stage, typed, keys) + alive
         return held
 
     def _publish_nontransactional(self, state: Mapping | None) -> None:
         d, t = self.dest, self.target
         existing = d.columns(t.schema, t.table)
         if t.write == "replace" or existing is None:
+            self._mark_column(self.stage_rel)
             d.swap_in(t.schema, self.stage, t.table, existing is not None)
             if state is not None:
                 d.begin_tx()

@@ -46,18 +46,19 @@ class SqliteDestination(SqlDestination):
             raise RunError(f"Cannot open SQLite file {self.path}: {exc}") from exc
 
     def execute(self, sql: str, params=None) -> list[tuple]:
+        return self._run(sql, params).fetchall()
+
+    def changed(self, sql: str, params: list | None = None) -> int:
+        return self._run(sql, params).rowcount
+
+    def _run(self, sql: str, params) -> sqlite3.Cursor:
         try:
-            return self.conn.execute(sql, params or []).fetchall()
+            # Values are stored as the loads store them (text for times and decimals).
+            return self.conn.execute(sql, [_value(v) for v in params or []])
         except sqlite3.Error as exc:
             raise RunError(f"SQLite refused: {exc}") from exc
 
-    def changed(self, sql: str) -> int:
-        try:
-            return self.conn.execute(sql).rowcount
-        except sqlite3.Error as exc:
-            raise RunError(f"SQLite refused: {exc}") from exc
-
-    def same(self, left: str, right: str) -> str:
+    def same(self, left: str, right: str, declared: str) -> str:
         return f"{left} IS {right}"
 
     def begin_tx(self) -> None:

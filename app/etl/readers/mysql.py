@@ -154,6 +154,11 @@ def cursor_condition(column: PlannedColumn, since) -> str:
         epoch = literal(since, column)
         return f"{q} >= FROM_UNIXTIME(GREATEST({epoch} - 3600, 1)) AND " \
                f"UNIX_TIMESTAMP({q}) >= {epoch}"
+    if isinstance(since, str):
+        # The mark was taken in byte order (the engine's); a text column compares in its
+        # collation (case-insensitive by default): compare the UTF-8 bytes instead.
+        return f"CAST(CONVERT({q} USING utf8mb4) AS BINARY) >= " \
+               f"CAST(CONVERT({literal(since, column)} USING utf8mb4) AS BINARY)"
     return f"{q} >= {literal(since, column)}"
 
 

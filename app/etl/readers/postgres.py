@@ -144,8 +144,13 @@ class PostgresCopyReader(BaseReader):
             cursor = sql.Identifier(self.request.cursor)
             nulls = sql.SQL(" or {} is null").format(cursor) if self.request.with_nulls \
                 else sql.SQL("")
+            # A text mark was taken in byte order (the engine's); compare in that order too,
+            # not the column's collation (ICU, case-insensitive), or the rows at the mark
+            # would never be behind it.
+            bound = sql.SQL('{}::text collate "C"').format(cursor) \
+                if isinstance(self.request.since, str) else cursor
             query = sql.SQL("{} where ({} >= {}{})").format(
-                query, cursor, sql.Literal(self.request.since), nulls)
+                query, bound, sql.Literal(self.request.since), nulls)
         return sql.SQL("copy ({}) to stdout with (format {})").format(query, sql.SQL(form)) \
             .as_string(self.conn)
 

@@ -15,6 +15,10 @@ from app.etl import types
 from app.etl.errors import RunCancelled, RunError
 from app.etl.readers import BaseReader, ReadRequest, check_columns
 
+# The collation that orders text as the engine does (by code point) where the column's own
+# may not: a text cursor is compared in it.
+BINARY_COLLATION = {"sqlite": "BINARY", "mssql": "Latin1_General_BIN2"}
+
 
 def engine_url(type_key: str, params: dict, secrets: dict):
     """The SQLAlchemy URL of a saved connection (secrets only in memory)."""
@@ -100,6 +104,11 @@ class SqlReader(BaseReader):
                                                                    strict=True)))
         if self.request.cursor and self.request.since is not None:
             cursor = self.table.c[self.request.cursor]
+            binary = BINARY_COLLATION.get(self.engine.dialect.name)
+            if isinstance(self.request.since, str) and binary:
+                # The mark was taken in byte order (the engine's), not in the column's
+                # collation (SQL Server's are case-insensitive by default).
+                cursor = cursor.collate(binary)
             since = cursor >= self.request.since
             query = query.where(or_(since, cursor.is_(None)) if self.request.with_nulls
                                 else since)
