@@ -97,19 +97,21 @@ class CursorTracker:
     def filter(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             column = batch.column(self.cursor)
-            self.type_name = str(column.type)
             nulls = column.null_count
-            if nulls:
-                self.null_rows += nulls
-                if not self.first_run:  # read only to be counted: not synced
-                    batch = batch.filter(pc.is_valid(column))
-                    column = batch.column(self.cursor)
-            if column.null_count < len(column):
-                top = pc.max(column).as_py()
-                if self.mark is None or top > self.mark:
-                    self.mark = top
-                    self.columns = list(batch.schema.names)  # rows at the new mark
+            if nulls and not self.first_run:  # read only to be counted: not synced
+                batch = batch.filter(pc.is_valid(column))
+            top = pc.max(column).as_py() if nulls < len(column) else None
+            self.observe(top, nulls, str(column.type), batch.schema.names)
             yield batch
+
+    def observe(self, top: Any, nulls: int, type_name: str, columns: list[str]) -> None:
+        """Rows were read whose greatest cursor is `top` (None: none had one), `nulls` of
+        them without one; `columns` are the columns they have."""
+        self.type_name = type_name
+        self.null_rows += nulls
+        if top is not None and (self.mark is None or top > self.mark):
+            self.mark = top
+            self.columns = list(columns)  # rows at the new mark
 
     def state(self) -> dict:
         return {"cursor": self.cursor, "value": encode(self.mark), "type": self.type_name,

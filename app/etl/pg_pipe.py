@@ -9,8 +9,7 @@ differ between databases: a domain becomes its base type; an enum is created in 
 destination (same schema and name, same labels) when it is missing; any other type made
 after initdb (an extension's type such as hstore, a composite, an array of such a type)
 is used when the destination has it and is copied as text when it does not (the run log
-says so). Used for replace, append and merge; incremental runs need to look at the rows
-and keep the Arrow path.
+says so). Used in every mode: an incremental run takes its new mark from the staged rows.
 """
 
 from __future__ import annotations
@@ -170,6 +169,20 @@ class PipeLoad(SqlLoad):
             handle.on_progress(handle)
 
 
+    def cursor_summary(self, cursor: str, text: bool, drop_nulls: bool
+                       ) -> tuple[object, int]:
+        """The greatest staged `cursor` (a text one in byte order, the engine's) and how
+        many staged rows have none; with `drop_nulls` those rows are not loaded."""
+        c = self.dest.q(cursor)
+        top = f'max({c}::text collate "C")' if text else f"max({c})"
+        top, nulls = self.dest.execute(f"select {top}, count(*) filter (where {c} is null) "
+                                       f"from {self.stage_rel}")[0]
+        if nulls and drop_nulls:
+            self.dest.execute(f"delete from {self.stage_rel} where {c} is null")
+            self.staged -= nulls
+        return top, nulls
+
+
 def _why(failure: list[BaseException], handle: RunHandle, refusal: BaseException | None = None,
          where: str = "") -> RunError:
     """What ended the pipe, blamed on the side that failed: when the destination stops, the
@@ -203,8 +216,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: Target,
-               run_id: str, handle: RunHandle, state: Mapping | None = None) -> PipeLoad:
-    """Load one table through the pipe and publish it (see SqlLoad.commit)."""
+               run_id: str, handle: RunHandle,
+               state: Mapping | Callable[[PipeLoad], Mapping | None] | None = None
+               ) -> PipeLoad:
+    """Load one table through the pipe and publish it (see SqlLoad.commit) with `state`,
+    or the state that `state(load)` gives once the rows are staged (an incremental run's
+    new mark)."""
     dest = PipeDestination(params, secrets)
     handle.breakers["destination"].append(dest.interrupt)
     try:
@@ -212,7 +229,7 @@ def pipe_table(reader: PostgresCopyReader, params: dict, secrets: dict, target: 
         load = PipeLoad(dest, target, reader, stage_name(target.table, run_id))
         try:
             load.fill(handle)
-            load.commit(state)
+            load.commit(state(load) if callable(state) else state)
         except BaseException:
             load.abort()
             raise

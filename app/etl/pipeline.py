@@ -136,7 +136,7 @@ def throttled(report: Callable[[RunHandle], None], every: float
               ) -> Callable[[RunHandle], None]:
     """`report` at most every `every` seconds, and at once when what the run waits for
     changes (the progress callback of a card, a CLI line)."""
-    last = [0.0, ""]
+    last = [float("-inf"), ""]  # (monotonic time may start near 0)
 
     def progress(handle: RunHandle) -> None:
         now = time.monotonic()

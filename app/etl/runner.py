@@ -6,6 +6,8 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
+import pyarrow as pa
+
 from app.etl.destinations import FORGET_STATE, KEEP_STATE, Dedupe, Destination, Target
 from app.etl.incremental import CursorTracker, parse_lookback
 from app.etl.pipeline import RunHandle, pump
@@ -142,19 +144,28 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     handle.waiting_on = "source"  # opening it
     reader = open_reader(source_type, source_params, source_secrets, request, handle.cancel)
     handle.waiting_on = ""
-    pipe_to = destination.pipe_params() if source_type == "postgresql" and not tracker \
-        else None
+    pipe_to = destination.pipe_params() if source_type == "postgresql" else None
     if pipe_to is not None:
         from app.etl.pg_pipe import pipe_table
 
+        def marked(load) -> dict:  # an incremental run's mark, from the staged rows
+            cursor = reader.schema.field(spec.cursor).type
+            top, nulls = load.cursor_summary(spec.cursor, pa.types.is_string(cursor),
+                                             drop_nulls=not tracker.first_run)
+            tracker.observe(top, nulls, str(cursor), reader.schema.names)
+            if not tracker.first_run:  # read only to be counted: not synced
+                handle.rows_read -= nulls
+                handle.rows_written -= nulls
+            return tracker.state()
+
         try:
             with _breakable(handle, "source", reader):
-                piped = pipe_table(reader, *pipe_to, target, run_id, handle, state)
+                piped = pipe_table(reader, *pipe_to, target, run_id, handle,
+                                   marked if tracker else state)
         finally:
             reader.close()
         handle.rows_written -= piped.skipped
-        return TableResult(spec.source_name, 0, 0, deleted=piped.deleted,
-                           notes=list(reader.notes))
+        return _result(spec, tracker, piped.deleted, reader.notes)
     batches = reader.batches()
     try:
         load = destination.begin(target, reader.schema, run_id)
@@ -171,7 +182,13 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     finally:
         batches.close()  # stop the source first (a COPY in flight is cancelled)
         reader.close()
-    return TableResult(
-        spec.source_name, 0, 0, tracker.old_mark if tracker else None,
-        tracker.mark if tracker else None, tracker.null_rows if tracker else 0,
-        tracker is None or tracker.first_run, deleted, list(reader.notes))
+    return _result(spec, tracker, deleted, reader.notes)
+
+
+def _result(spec: TableSpec, tracker: CursorTracker | None, deleted: int,
+            notes: list[str]) -> TableResult:
+    """What a table's load did (its rows are counted by run_table)."""
+    if tracker is None:
+        return TableResult(spec.source_name, 0, 0, deleted=deleted, notes=list(notes))
+    return TableResult(spec.source_name, 0, 0, tracker.old_mark, tracker.mark,
+                       tracker.null_rows, tracker.first_run, deleted, list(notes))

@@ -197,3 +197,63 @@ def test_types_sqlalchemy_does_not_know_are_named_once_for_the_table_read(pg_db)
     assert rows == [{"id": 1, "path": "a.b", "kind": 1}]
     assert reader.notes == ["public.things: column path has a type Sluice does not know "
                             "(ltree); read as text."]
+
+
+TYPED = [
+    "create domain positive as integer check (value > 0)",
+    "create table typed (id int primary key, tags text[], nums int[], doc jsonb, "
+    "amount numeric(12,3), whole numeric(10), exact numeric, qty positive, at timestamptz, "
+    "span interval, addr inet, u uuid, t timetz, cash money, updated_at timestamp)",
+    "insert into typed values (1, '{a,\"b c\",NULL}', '{1,2}', '{\"k\": [1, 2]}', 1.5, "
+    "1234567890, 3.14159265358979323846264338327950288419716939937510, 7, "
+    "'2024-05-01 10:00+02', '1 year 2 mons 3 days 04:05:06.5', '10.0.0.1/8', "
+    "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '13:45:00+02', 12.34, '2024-05-01 10:00'), "
+    "(2, '{}', null, 'null', null, null, null, null, null, null, null, null, null, null, "
+    "'2024-05-01 10:00')",
+]
+# The declared types a destination must have (the domain as its base type).
+TYPED_COLUMNS = [("id", "integer"), ("tags", "text[]"), ("nums", "integer[]"),
+                 ("doc", "jsonb"), ("amount", "numeric(12,3)"), ("whole", "numeric(10,0)"),
+                 ("exact", "numeric"), ("qty", "integer"),
+                 ("at", "timestamp with time zone"), ("span", "interval"), ("addr", "inet"),
+                 ("u", "uuid"), ("t", "time with time zone"), ("cash", "money"),
+                 ("updated_at", "timestamp without time zone")]
+DECLARED = ("select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+            "where a.attrelid = 'typed'::regclass and a.attnum > 0 and not a.attisdropped "
+            "order by a.attnum")
+VALUES = "select id, typed::text from typed"
+
+
+def test_pg_to_pg_keeps_native_types_in_every_mode(ctx, pg_db, pg_admin):
+    from tests.server_fixtures import _pg_drop
+
+    pg_exec(pg_db, *TYPED)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    target = _second_database(pg_admin)
+    try:
+        save_connection(ctx, "postgresql", "copy", target.params())
+        specs = {"replace": TableSpec("typed"),
+                 "append": TableSpec("typed", mode="append"),
+                 "incremental": TableSpec("typed", mode="incremental", cursor="updated_at"),
+                 "merge": TableSpec("typed", mode="merge", primary_key=["id"])}
+        for mode, spec in specs.items():
+            pg_exec(target, "drop table if exists typed")
+            make_job(ctx, mode, "src", [spec], destination="copy")
+            for _ in range(2):  # a first run, and one on the table the first one made
+                result = run(ctx, mode)
+                assert result.status == "succeeded", (mode, result.error)
+                assert pg_rows(target, DECLARED) == sorted(TYPED_COLUMNS), mode
+            if mode != "append":
+                assert pg_rows(target, VALUES) == pg_rows(pg_db, VALUES), mode
+
+        # Incremental runs read through the same pipe: the next run brings the new row
+        # only, and counts a row without a cursor instead of loading it.
+        pg_exec(pg_db, "insert into typed (id, tags, updated_at) values "
+                       "(3, '{x}', '2024-05-02'), (4, '{y}', null)")
+        result = run(ctx, "incremental")
+        assert result.status == "succeeded", result.error
+        assert result.rows_written == 1
+        assert pg_rows(target, "select id, tags from typed where id > 2") == [(3, ["x"])]
+        assert "1 row has no updated_at and was not synced" in result.log
+    finally:
+        _pg_drop(pg_admin[1], target.database)

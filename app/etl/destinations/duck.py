@@ -8,6 +8,7 @@ the run's progress) instead of failing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -18,15 +19,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app import locks
+from app.etl.destinations import STAGE_PREFIX
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunCancelled, RunError
 from app.etl.types import MAX_DECIMAL128
 
 MEMORY_LIMIT_MB = 64
-# Publishing (the reader is done) runs on every core. DuckDB keeps the rows a transaction
-# deletes in memory (measured: about 21 bytes each; 9,900,000 rows rewritten by a merge
-# need 224 MB): the pool grows by this much per staged row, which an upsert may replace.
-REWRITE_BYTES = 24
+# DuckDB keeps the rows a transaction deletes or updates in memory until it ends
+# (measured: about 21 bytes each; 9,900,000 rows deleted needed a 224 MB pool), and its
+# joins over a whole table of an upsert need room beside that (an anti join of ten
+# million staged rows with the ten million rows of the table failed in a 190 MB pool).
+CHANGE_BYTES = 24
+JOIN_BYTES = 20
 WAIT_SECONDS = 30 * 60
 POLL_SECONDS = 0.5
 
@@ -97,7 +101,8 @@ class DuckDbDestination(SqlDestination):
             raise RunError(f"Cannot create {self.path.parent}: {exc.strerror or exc}") from exc
         self.lock = WriterLock(self.path, owner, waiting, cancelled)
         self.memory_mb = MEMORY_LIMIT_MB
-        self.staged, self.upsert = 0, False  # of the load under way (see finish_inserts)
+        self.threads, self.pool_mb = 1, MEMORY_LIMIT_MB
+        self.held_mb = 0  # by the rows the transaction under way changed
         try:
             # A bounded buffer pool keeps a large load's memory flat: DuckDB writes row
             # groups of a big transaction to the file (or its temp dir) instead. One thread:
@@ -116,19 +121,62 @@ class DuckDbDestination(SqlDestination):
         except duckdb.Error as exc:
             raise RunError(f"DuckDB refused: {str(exc).strip().splitlines()[0]}") from exc
 
+    # DuckDB runs a correlated [NOT] EXISTS as a mark join, which does not spill (on ten
+    # million rows it ran out of a 290 MB pool); semi and anti joins do. The keys of the
+    # rows to change are found first, so that the pool can grow by what they will hold.
+    def delete_rows(self, target, keys, stage, on, having) -> int:
+        with self._affected(target, keys, stage, on, having) as (where, count):
+            return self.changed(f"DELETE FROM {target} WHERE {where}") if count else 0
+
+    def mark_rows(self, target, keys, stage, on, column, at) -> int:
+        with self._affected(target, keys, stage, on, False) as (where, count):
+            return self.changed(f"UPDATE {target} SET {self.q(column)} = ? WHERE "
+                                f"{self.q(column)} IS NULL AND {where}", [at]) if count else 0
+
+    @contextlib.contextmanager
+    def _affected(self, target, keys, stage, on, having):
+        """(SQL that a target row is one of the rows found, how many were found)."""
+        found = f"temp.main.{self.q(STAGE_PREFIX + 'keys')}"
+        row = ", ".join(f"{target}.{self.q(k)}" for k in keys)
+        self._join_room(target)
+        self.execute(f"CREATE TEMPORARY TABLE {found} AS SELECT "
+                     + ", ".join(f"t2.{self.q(k)}" for k in keys) + f" FROM {target} t2 "
+                     f"{'SEMI' if having else 'ANTI'} JOIN {stage} s ON {on('t2')}")
+        (count,) = self.execute(f"SELECT count(*) FROM {found}")[0]
+        self.held_mb += (count * CHANGE_BYTES) >> 20
+        self._join_room(target)
+        # (A failure aborts the transaction: its rollback drops the table of keys.)
+        yield f"({row}) IN (SELECT * FROM {found})", count
+        self.execute(f"DROP TABLE {found}")
+
+    def _join_room(self, table: str) -> None:
+        """Size the pool for a join over `table` beside what the transaction holds. It
+        only grows until the transaction ends: DuckDB refuses to shrink below what it
+        holds (the next load starts over, see begin)."""
+        (rows,) = self.execute(f"SELECT count(*) FROM {table}")[0]
+        pool = self.memory_mb + self.held_mb + ((rows * JOIN_BYTES) >> 20)
+        if pool > self.pool_mb:
+            self._tune(self.threads, pool)
+
+    def fresh_rows(self, stage, target, columns, held) -> str:
+        self._join_room(target)
+        cols = ", ".join(f"s.{self.q(c)}" for c in columns)
+        return f"SELECT {cols} FROM {stage} s ANTI JOIN {target} t ON {held('t', 's')}"
+
     def changed(self, sql: str, params: list | None = None) -> int:
         return self.execute(sql, params)[0][0]  # DuckDB answers a DML statement with its count
 
     def begin(self, target, schema, run_id):
+        self.held_mb = 0
         self._tune(1, self.memory_mb)
-        self.staged, self.upsert = 0, target.write == "upsert"
         return super().begin(target, schema, run_id)
 
     def finish_inserts(self) -> None:
-        rewrite = (self.staged * REWRITE_BYTES) >> 20 if self.upsert else 0
-        self._tune(os.cpu_count() or 1, self.memory_mb + rewrite)
+        """Publishing (the reader is done) runs on every core."""
+        self._tune(os.cpu_count() or 1, self.pool_mb)
 
     def _tune(self, threads: int, memory_mb: int) -> None:
+        self.threads, self.pool_mb = threads, memory_mb
         self.execute(f"SET threads = {threads}")
         self.execute(f"SET memory_limit = '{memory_mb}MB'")
 
@@ -136,7 +184,6 @@ class DuckDbDestination(SqlDestination):
         import duckdb
 
         self._room_for(batch)
-        self.staged += batch.num_rows
         try:
             # A relation over the batch, inserted and dropped: DuckDB scans the Arrow memory.
             self.conn.from_arrow(_storable(batch)).insert_into(relation)
@@ -154,8 +201,9 @@ class DuckDbDestination(SqlDestination):
                 widest = max(widest, pc.max(pc.binary_length(column)).as_py() or 0)
         needed = MEMORY_LIMIT_MB + 3 * (widest >> 20)
         if needed > self.memory_mb:
+            self.pool_mb += needed - self.memory_mb
             self.memory_mb = needed
-            self.execute(f"SET memory_limit = '{needed}MB'")
+            self._tune(self.threads, self.pool_mb)
 
     def close(self) -> None:
         try:

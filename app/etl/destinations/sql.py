@@ -113,6 +113,30 @@ class SqlDestination(BaseDestination):
         (MySQL and SQLite say it their way; PostgreSQL's json has no equality)."""
         return f"{left} IS NOT DISTINCT FROM {right}"
 
+    def delete_rows(self, target: str, keys: list[str], stage: str,
+                    on: Callable[[str], str], having: bool) -> int:
+        """Delete the rows of `target` that have (`having`), or have not, a row `s` of
+        `stage` with `on(target row)`; `keys` tell target rows apart. Returns how many."""
+        return self.changed(f"DELETE FROM {target} WHERE "
+                            f"{'' if having else 'NOT '}EXISTS "
+                            f"(SELECT 1 FROM {stage} s WHERE {on(target)})")
+
+    def mark_rows(self, target: str, keys: list[str], stage: str, on: Callable[[str], str],
+                  column: str, at: datetime) -> int:
+        """Set `column` to `at` in the unmarked rows of `target` that have no row `s` of
+        `stage` with `on(target row)`. Returns how many."""
+        (p,) = self.placeholders(1)
+        return self.changed(f"UPDATE {target} SET {self.q(column)} = {p} "
+                            f"WHERE {self.q(column)} IS NULL AND NOT EXISTS "
+                            f"(SELECT 1 FROM {stage} s WHERE {on(target)})", [at])
+
+    def fresh_rows(self, stage: str, target: str, columns: list[str],
+                   held: Callable[[str, str], str]) -> str:
+        """A SELECT of the `columns` of the staged rows `s` no target row `t` holds."""
+        cols = ", ".join(f"s.{self.q(c)}" for c in columns)
+        return f"SELECT {cols} FROM {stage} s WHERE NOT EXISTS " \
+               f"(SELECT 1 FROM {target} t WHERE {held('t', 's')})"
+
     # Where a join cannot hash (MariaDB), the rows the target holds are deleted from the
     # staging table first, found through an index on it (see prune).
     prunes_stage = False
@@ -308,17 +332,19 @@ class SqlLoad:
             missing = [k for k in t.primary_key if k not in staged]
             if missing:
                 raise RunError(f"Primary key column(s) {', '.join(missing)} not in {t.table}.")
-            match = " AND ".join(f"s.{d.q(k)} = {self.target_rel}.{d.q(k)}"
-                                 for k in t.primary_key)
-            if held:  # a row the target holds unchanged is left where it is
-                match += f" AND NOT ({held(self.target_rel, 's')})"
-            d.execute(f"DELETE FROM {self.target_rel} WHERE EXISTS "
-                      f"(SELECT 1 FROM {self.stage_rel} s WHERE {match})")
-        where = (f" WHERE NOT EXISTS (SELECT 1 FROM {self.target_rel} t "
-                 f"WHERE {held('t', 's')})") if held else ""
-        inserted = d.changed(f"INSERT INTO {self.target_rel} ({cols}) "
-                             f"SELECT {cols} FROM {self.stage_rel} s{where}")
+
+            def replaced(row: str) -> str:  # a row the target holds unchanged stays
+                same_key = self._same_key(row)
+                return f"{same_key} AND NOT ({held(row, 's')})" if held else same_key
+            d.delete_rows(self.target_rel, t.primary_key, self.stage_rel, replaced, True)
+        inserted = d.changed(f"INSERT INTO {self.target_rel} ({cols}) " + (
+            d.fresh_rows(self.stage_rel, self.target_rel, list(staged), held) if held
+            else f"SELECT {cols} FROM {self.stage_rel}"))
         self.skipped = self.staged - inserted
+
+    def _same_key(self, row: str) -> str:
+        d = self.dest
+        return " AND ".join(f"s.{d.q(k)} = {row}.{d.q(k)}" for k in self.target.primary_key)
 
     def _mark_column(self, relation: str) -> None:
         """A merge that marks deletes keeps the time in a column of its own."""
@@ -332,15 +358,11 @@ class SqlLoad:
         table holds every source row (a merge reads the whole table), so the comparison
         runs inside the destination, streamed by its own join. Returns how many."""
         d, t = self.dest, self.target
-        match = " AND ".join(f"s.{d.q(k)} = {self.target_rel}.{d.q(k)}"
-                             for k in t.primary_key)
-        gone = f"NOT EXISTS (SELECT 1 FROM {self.stage_rel} s WHERE {match})"
         if how == "delete":
-            return d.changed(f"DELETE FROM {self.target_rel} WHERE {gone}")
-        (at,) = d.placeholders(1)
-        return d.changed(f"UPDATE {self.target_rel} SET {d.q(DELETED_AT)} = {at} "
-                         f"WHERE {d.q(DELETED_AT)} IS NULL AND {gone}",
-                         [datetime.now(UTC)])
+            return d.delete_rows(self.target_rel, t.primary_key, self.stage_rel,
+                                 self._same_key, False)
+        return d.mark_rows(self.target_rel, t.primary_key, self.stage_rel, self._same_key,
+                           DELETED_AT, datetime.now(UTC))
 
     def _compared(self, existing: dict[str, str], staged: dict[str, str]
                   ) -> tuple[list[tuple[str, str]], list[str]]:
