@@ -51,7 +51,7 @@ def last_run_line(job: JobView, run: RunView | None) -> str:
     if run.status == "succeeded":
         # What the user should know of the rows: some not synced, some gone at the source.
         said = [n for t in run.tables for n in (t.get("notice") or "").split("; ")
-                if "not synced" in n or "gone from the source" in n]
+                if "not synced" in n or "gone from the source" in n or "stored as NULL" in n]
         return prefix + f"Last run: {rows}, {when}" + (f"  ·  {said[0]}" if said else "")
     return prefix + f"Last run {run.status} {when}: {run.error or ''}"
 

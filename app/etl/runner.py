@@ -74,6 +74,9 @@ class TableResult:
     full: bool = True  # the table was read in full (not from a saved mark)
     deleted: int = 0  # rows gone from the source, deleted or marked (detect deletes)
     notes: list[str] = field(default_factory=list)  # for the run log
+    # Values the destination cannot hold (infinity, years outside 1-9999), stored as
+    # NULL: how many, by column (see app.etl.types.fit_times).
+    nulled: dict[str, int] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -167,12 +170,13 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
         handle.rows_written -= piped.skipped
         return _result(spec, tracker, piped.deleted, reader.notes)
     batches = reader.batches()
+    fit = destination.fit()
     try:
-        load = destination.begin(target, reader.schema, run_id)
+        load = destination.begin(target, fit.schema(reader.schema), run_id)
         try:
             with _breakable(handle, "source", reader):
-                pump(tracker.filter(batches) if tracker else batches, load.write, handle,
-                     destination.write_rows)
+                pump(fit.batches(tracker.filter(batches) if tracker else batches),
+                     load.write, handle, destination.write_rows)
             load.commit(tracker.state() if tracker else state)
             handle.rows_written -= load.skipped
             deleted = load.deleted
@@ -182,13 +186,15 @@ def _attempt(job_name: str, source_type: str, source_params: dict, source_secret
     finally:
         batches.close()  # stop the source first (a COPY in flight is cancelled)
         reader.close()
-    return _result(spec, tracker, deleted, reader.notes)
+    return _result(spec, tracker, deleted, reader.notes, fit.nulled)
 
 
 def _result(spec: TableSpec, tracker: CursorTracker | None, deleted: int,
-            notes: list[str]) -> TableResult:
+            notes: list[str], nulled: dict[str, int] | None = None) -> TableResult:
     """What a table's load did (its rows are counted by run_table)."""
     if tracker is None:
-        return TableResult(spec.source_name, 0, 0, deleted=deleted, notes=list(notes))
+        return TableResult(spec.source_name, 0, 0, deleted=deleted, notes=list(notes),
+                           nulled=dict(nulled or {}))
     return TableResult(spec.source_name, 0, 0, tracker.old_mark, tracker.mark,
-                       tracker.null_rows, tracker.first_run, deleted, list(notes))
+                       tracker.null_rows, tracker.first_run, deleted, list(notes),
+                       dict(nulled or {}))

@@ -189,7 +189,8 @@ class RunBook:
         self.lines.extend(result.notes)
         self.lines.append(f"{result.table}: {rows:,} row{'s' if rows != 1 else ''} written "
                           f"({spec.mode})")
-        notices = [n for n in (_null_notice(spec, result), _deleted_notice(spec, result)) if n]
+        notices = [n for n in (_null_notice(spec, result), _deleted_notice(spec, result),
+                               _nulled_notice(result)) if n]
         self.lines.extend(f"{result.table}: {n}" for n in notices)
         if spec.mode == "incremental":
             self.before[result.table] = encode(result.cursor_before)
@@ -254,6 +255,17 @@ def _null_notice(spec: TableSpec, result: TableResult) -> str | None:
                "(loaded by this full run)"
     return f"{n:,} {'rows have' if n != 1 else 'row has'} no {spec.cursor} and " \
            f"{'were' if n != 1 else 'was'} not synced"
+
+
+def _nulled_notice(result: TableResult) -> str | None:
+    """"2 values the destination cannot hold (infinity, a year outside 1-9999) were
+    stored as NULL: ends_at 2"."""
+    n = sum(result.nulled.values())
+    if not n:
+        return None
+    where = ", ".join(f"{column} {count:,}" for column, count in result.nulled.items())
+    return f"{n:,} {'values' if n != 1 else 'value'} the destination cannot hold (infinity, " \
+           f"a year outside 1-9999) {'were' if n != 1 else 'was'} stored as NULL: {where}"
 
 
 def _deleted_notice(spec: TableSpec, result: TableResult) -> str | None:

@@ -52,6 +52,22 @@ def test_run_from_the_card_shows_the_rows_that_landed(qtbot, make_window, ctx, p
         window.connections.proxy.index(0, 0)).detail
 
 
+def test_the_card_says_how_many_values_the_destination_could_not_hold(
+        qtbot, make_window, ctx, pg_db, tmp_path):
+    pg_exec(pg_db, "create table events (id int, ends_at timestamp)",
+            "insert into events values (1, 'infinity'), (2, '2024-01-01'), (3, '-infinity')")
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    save_connection(ctx, "parquet", "lake", {"path": str(tmp_path)})
+    make_job(ctx, "Events", "src", [TableSpec("events")], destination="lake")
+    window = make_window()
+    _click(qtbot, window, "Events", "run")
+    qtbot.waitUntil(lambda: _job_card(window, "Events")[1].data(LastRunRole) is not None,
+                    timeout=30_000)
+    assert _detail(window, "Events").endswith(
+        "Last run: 3 rows, just now  ·  2 values the destination cannot hold (infinity, a year "
+        "outside 1-9999) were stored as NULL: ends_at 2")
+
+
 def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db):
     orders_table(pg_db, 10)
     save_connection(ctx, "postgresql", "src", pg_db.params())

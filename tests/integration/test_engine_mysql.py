@@ -78,11 +78,14 @@ def test_unsigned_extremes_land_exactly_in_mariadb_and_postgres(ctx, mariadb_db,
     make_job(ctx, "to pg", "maria", [TableSpec("hard", exclude_columns=["shape"])],
              destination="pg")
     assert run(ctx, "to pg").status == "succeeded"
-    assert pg_rows(pg_db, "select id, small_u, int_u, big_u, span from hard") == [
+    assert pg_rows(pg_db, "select id, small_u, int_u, big_u, span, wide from hard") == [
         (1, 65535, 4294967295, Decimal("18446744073709551615"),
-         timedelta(hours=838, minutes=59, seconds=59)),
-        (2, 0, 0, Decimal(0), -timedelta(hours=838, minutes=59, seconds=59)),
-        (3, None, None, None, timedelta(hours=12, minutes=30))]
+         timedelta(hours=838, minutes=59, seconds=59), Decimal(WIDE)),
+        (2, 0, 0, Decimal(0), -timedelta(hours=838, minutes=59, seconds=59), Decimal("-1.5")),
+        (3, None, None, None, timedelta(hours=12, minutes=30), None)]
+    assert pg_rows(pg_db, "select format_type(atttypid, atttypmod) from pg_attribute "
+                          "where attrelid = 'hard'::regclass and attname = 'wide'") == [
+        ("numeric(65,30)",)]
     assert "shape" not in [r[0] for r in pg_rows(
         pg_db, "select column_name from information_schema.columns where table_name='hard'")]
     # Into MariaDB (the same database, saved as a MySQL connection, into another table).
@@ -90,12 +93,13 @@ def test_unsigned_extremes_land_exactly_in_mariadb_and_postgres(ctx, mariadb_db,
     make_job(ctx, "to maria", "maria", [TableSpec("hard", dest_table="hard_copy")],
              destination="maria copy")
     assert run(ctx, "to maria").status == "succeeded"
-    assert maria_rows(mariadb_db, "select id, small_u, int_u, big_u, tiny_u, span "
+    assert maria_rows(mariadb_db, "select id, small_u, int_u, big_u, tiny_u, span, wide "
                                   "from hard_copy order by id") == [
         (1, 65535, 4294967295, Decimal("18446744073709551615"), 255,
-         timedelta(hours=838, minutes=59, seconds=59)),
-        (2, 0, 0, Decimal(0), 0, -timedelta(hours=838, minutes=59, seconds=59)),
-        (3, None, None, None, None, timedelta(hours=12, minutes=30))]
+         timedelta(hours=838, minutes=59, seconds=59), Decimal(WIDE)),
+        (2, 0, 0, Decimal(0), 0, -timedelta(hours=838, minutes=59, seconds=59),
+         Decimal("-1.5")),
+        (3, None, None, None, None, timedelta(hours=12, minutes=30), None)]
 
 
 def test_a_value_the_fast_reader_refuses_is_read_by_the_safe_reader(ctx, mariadb_db,

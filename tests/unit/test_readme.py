@@ -27,3 +27,47 @@ def test_readme_type_table_matches_the_registry():
 def test_readme_has_the_two_commands():
     text = README.read_text()
     assert "make run" in text and "make test" in text
+
+
+# The rows of the README's table of how PostgreSQL types land: the source types named, and
+# the one whose mapping the code is asked for.
+PG_TYPES = [
+    ("`integer` (`smallint`, `bigint`: their width)", "integer"),
+    ("`real`, `double precision`", "double precision"),
+    ("`numeric(p,s)`, p up to 38", "numeric(12,2)"),
+    ("`numeric(p)`", "numeric(10,0)"),
+    ("`numeric(p,s)`, p over 38", "numeric(50,10)"),
+    ("`numeric` (no precision)", "numeric"),
+    ("`money`", "money"),
+    ("`boolean`", "boolean"),
+    ("`text`, `varchar`, `char`, enums", "text"),
+    ("`bytea`", "bytea"),
+    ("`date`", "date"),
+    ("`timestamp`", "timestamp without time zone"),
+    ("`timestamptz`", "timestamp with time zone"),
+    ("`time`", "time without time zone"),
+    ("`timetz`, `inet`, `cidr`, `xml`, others", "time with time zone"),
+    ("`interval`", "interval"),
+    ("`uuid`", "uuid"),
+    ("`json`, `jsonb`", "jsonb"),
+    ("`text[]`, `varchar[]`", "text[]"),
+    ("`integer[]` (and other number arrays)", "integer[]"),
+    ("`numeric(p,s)[]`", "numeric(12,2)[]"),
+    ("`timestamptz[]`", "timestamp with time zone[]"),
+    ("other arrays (`uuid[]`, `jsonb[]`, enums ...)", "uuid[]"),
+]
+DESTINATIONS = ["warehouse", "Parquet", "PostgreSQL", "MySQL", "BigQuery"]
+
+
+def test_readme_table_of_postgresql_types_matches_the_code():
+    from app.etl.types import from_postgres, landing
+
+    lines = README.read_text().splitlines()
+    start = lines.index("| PostgreSQL source | " + " | ".join(DESTINATIONS) + " |")
+    expected = []
+    for label, pg_type in PG_TYPES:
+        lands = landing(from_postgres(pg_type))
+        expected.append(f"| {label} | " + " | ".join(f"`{lands[d]}`" for d in DESTINATIONS)
+                        + " |")
+    assert lines[start + 2:start + 2 + len(expected)] == expected
+    assert lines[start + 2 + len(expected)] == ""

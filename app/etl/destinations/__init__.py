@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 
+from app.etl.types import Fit
 from app.vocabulary import Deletes, Mode, Write
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class Destination(Protocol):
     default_schema: str | None
     write_rows: int  # batches are coalesced to about this many rows (0: as they come)
 
+    def fit(self) -> Fit: ...
+
     def read_state(self, key: str) -> dict | None: ...
     def begin(self, target: Target, schema: pa.Schema, run_id: str) -> Load: ...
     def drop(self, target: Target) -> bool: ...
@@ -79,6 +82,11 @@ class BaseDestination:
 
     default_schema: str | None = None
     write_rows = 65_536
+
+    def fit(self) -> Fit:
+        """What this destination holds of the types and values at the edges (see Fit):
+        here, all of them."""
+        return Fit()
 
     @classmethod
     def open(cls, type_key: str, params: dict, secrets: dict, handle: RunHandle | None,

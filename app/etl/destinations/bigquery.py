@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from app.etl.destinations import BaseDestination, Target
 from app.etl.errors import RunError
+from app.etl.types import Fit, is_list
 
 LOAD_TIMEOUT = 3600.0
 
@@ -29,6 +30,11 @@ class BigQueryDestination(BaseDestination):
             self.client = make_client(params)
         except Failed as exc:
             raise RunError(str(exc)) from exc
+
+    def fit(self) -> Fit:
+        """Lists load as ARRAY (list inference); JSON, UUIDs and intervals as STRING;
+        TIMESTAMP and DATE hold years 1 to 9999."""
+        return Fit(is_list, first_last=True)
 
     def read_state(self, key: str) -> dict | None:
         return None  # incremental runs are not offered for BigQuery yet
@@ -85,6 +91,8 @@ class BigQueryLoad:
                                else bigquery.WriteDisposition.WRITE_APPEND),
             decimal_target_types=["NUMERIC", "BIGNUMERIC", "STRING"],
         )
+        config.parquet_options = bigquery.ParquetOptions()
+        config.parquet_options.enable_list_inference = True  # a list is an ARRAY
         if self.mode == "append":
             config.schema_update_options = [bigquery.SchemaUpdateOption.ALLOW_FIELD_ADDITION]
         try:

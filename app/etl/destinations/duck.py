@@ -226,6 +226,8 @@ def _storable(batch: pa.RecordBatch) -> pa.RecordBatch:
     """Decimals wider than DuckDB's 38 digits travel as their exact text (see types.to_sql)."""
     wide = [i for i, f in enumerate(batch.schema)
             if pa.types.is_decimal(f.type) and f.type.precision > MAX_DECIMAL128]
-    for i in wide:
-        batch = batch.set_column(i, batch.schema.field(i).name, batch.column(i).cast(pa.string()))
+    for i in wide:  # in positional notation (Arrow's cast writes -1E-10)
+        text = pa.array([None if v is None else f"{v:f}" for v in batch.column(i).to_pylist()],
+                        pa.string())
+        batch = batch.set_column(i, batch.schema.field(i).name, text)
     return batch

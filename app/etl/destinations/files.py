@@ -25,6 +25,7 @@ import pyarrow as pa
 from app import locks
 from app.etl.destinations import BaseDestination, Target
 from app.etl.errors import RunError
+from app.etl.types import INTERVAL, Fit, as_text_only
 
 SUFFIX = {"parquet": ".parquet", "csv": ".csv", "json": ".jsonl"}
 STATE_FILE = "_sluice_state.json"
@@ -52,6 +53,17 @@ class FolderDestination(BaseDestination):
         self.folder = Path(str(params["path"])).expanduser()
         if not self.folder.is_dir():
             raise RunError(f"Destination folder not found: {self.folder}")
+
+    def fit(self) -> Fit:
+        return self.fit_for(self.kind)
+
+    @staticmethod
+    def fit_for(kind: str) -> Fit:
+        """Parquet holds lists, JSON, UUIDs and any year, but no interval or infinity;
+        CSV and JSON lines hold text, and years 1 to 9999."""
+        if kind == "parquet":
+            return Fit(lambda t: t != INTERVAL, infinity=False)
+        return Fit(as_text_only, first_last=True)
 
     def read_state(self, key: str) -> dict | None:
         path = self.folder / STATE_FILE

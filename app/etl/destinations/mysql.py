@@ -26,7 +26,7 @@ from app.etl.destinations import Target
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
 from app.etl.pipeline import rows_of
-from app.etl.types import duration_text
+from app.etl.types import Fit, as_text_only, duration_text
 
 LOCK_WAIT_SECONDS = 30 * 60
 LOCAL_FILES_OFF = (1148, 3948, 2068)  # "not allowed" / "disabled" / "refused by client"
@@ -67,6 +67,11 @@ class MySqlDestination(SqlDestination):
     dialect = "mysql"
     transactional_ddl = False
     type_column = "column_type"
+
+    def fit(self) -> Fit:
+        """Lists and JSON as JSON text, UUIDs and intervals as text; DATETIME and DATE
+        hold years 1 to 9999."""
+        return Fit(as_text_only, first_last=True)
 
     def __init__(self, params: dict, secrets: dict) -> None:
         import pymysql

@@ -20,6 +20,7 @@ import pyarrow as pa
 from app.connectors.base import url_host
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
+from app.etl.types import Fit
 
 
 def _message(exc: Exception) -> str:
@@ -173,6 +174,11 @@ class PostgresDestination(PgEquality, SqlDestination):
 
     def placeholders(self, count: int) -> list[str]:
         return [f"${i}" for i in range(1, count + 1)]
+
+    def fit(self) -> Fit:
+        """PostgreSQL holds every type and year; infinity reaches it only from another
+        PostgreSQL, through the pipe (ADBC would not write Arrow's infinity as its own)."""
+        return Fit(infinity=False)
 
     def execute(self, sql: str, params=None) -> list[tuple]:
         return self._run(sql, params, lambda cur: cur.fetchall() if cur.description else [])

@@ -12,7 +12,7 @@ import pyarrow as pa
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
 from app.etl.pipeline import rows_of
-from app.etl.types import duration_text
+from app.etl.types import Fit, as_text_only, duration_text
 
 
 def _value(v):
@@ -28,6 +28,9 @@ def _value(v):
 class SqliteDestination(SqlDestination):
     dialect = "sqlite"
     default_schema = None
+
+    def fit(self) -> Fit:
+        return Fit(as_text_only, first_last=True)  # all text; ISO 8601 holds years 1-9999
 
     def placeholders(self, count: int) -> list[str]:
         return ["?"] * count

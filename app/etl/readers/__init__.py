@@ -31,6 +31,7 @@ class ReadRequest:
     # Set when a table is read again after the fast path refused it (see ReadAgain).
     safe: bool = False
     block_bytes: int | None = None  # PostgreSQL: the CSV block that holds the widest row
+    text_columns: frozenset[str] = frozenset()  # PostgreSQL: read as their text (see arrays)
 
 
 class ReadAgain(RunError):

@@ -8,9 +8,11 @@ backend, which ends the COPY at once.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -124,7 +126,14 @@ class PostgresCopyReader(BaseReader):
             raise
         self.columns = [c for c in found if c.name in kept]
         self.where = f"{schema}.{request.table}"
-        self.schema = pa.schema([(c.name, types.from_postgres(c.type)) for c in self.columns])
+        money_scale = 2
+        if any(c.type == "money" for c in self.columns):
+            with self.conn.cursor() as cur:  # its unit follows the server's lc_monetary
+                cur.execute("select scale(1::money::numeric)")
+                money_scale = cur.fetchone()[0]
+        self.schema = pa.schema([
+            (c.name, pa.string() if c.name in request.text_columns
+             else types.from_postgres(c.type, money_scale)) for c in self.columns])
         self.copy = self.copy_sql("csv")
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
@@ -134,12 +143,37 @@ class PostgresCopyReader(BaseReader):
         text (for a destination that lacks their type)."""
         from psycopg2 import sql
 
-        def column(c: PgColumn):
+        def column(c: PgColumn, arrow_type: pa.DataType):
             name = sql.Identifier(c.name)
-            return sql.SQL("{}::text").format(name) if c.name in as_text else name
+            if c.name in as_text:
+                return sql.SQL("{}::text").format(name)
+            if form == "binary":
+                return name
+            if c.name in self.request.text_columns:
+                return sql.SQL("{}::text").format(name)
+            if types.is_list(arrow_type):  # JSON, whose arrays Python reads (see _convert)
+                typed = arrow_type.value_type != pa.string() or c.type.startswith("text")
+                return sql.SQL("to_json({}{})").format(name,
+                                                       sql.SQL("" if typed else "::text[]"))
+            if c.type == "money":
+                return sql.SQL("{}::numeric").format(name)
+            if self.request.safe and pa.types.is_timestamp(arrow_type):
+                # Infinity and years outside 1-9999 as microseconds since 1970 (see types).
+                return sql.SQL(
+                    "case when {0} = 'infinity' then {1} when {0} = '-infinity' then -{1} "
+                    "else (extract(epoch from {0}) * 1000000)::int8 end").format(
+                    name, sql.Literal(types.INFINITY_MICROS))
+            if self.request.safe and pa.types.is_date32(arrow_type):
+                return sql.SQL(
+                    "case when {0} = 'infinity' then {1} when {0} = '-infinity' then -{1} "
+                    "else {0} - date '1970-01-01' end").format(
+                    name, sql.Literal(types.INFINITY_DAYS))
+            return name
 
         query = sql.SQL("select {} from {}").format(
-            sql.SQL(", ").join(column(c) for c in self.columns), self.relation)
+            sql.SQL(", ").join(column(c, f.type) for c, f in zip(self.columns, self.schema,
+                                                                  strict=True)),
+            self.relation)
         if self.request.cursor and self.request.since is not None:
             cursor = sql.Identifier(self.request.cursor)
             nulls = sql.SQL(" or {} is null").format(cursor) if self.request.with_nulls \
@@ -169,24 +203,42 @@ class PostgresCopyReader(BaseReader):
             cur.copy_expert(self.copy_sql("binary", as_text), sink, size=1 << 20)
 
     def _convert(self, batch: pa.RecordBatch, first_row: int) -> pa.RecordBatch:
-        """bytea arrives as hex text (\\x...) and decimals wider than 38 digits as text
-        (Arrow's CSV reader has no decimal256); the rest was parsed to its type already."""
+        """The columns Arrow's CSV reader cannot type, from their text (see _read_as):
+        bytea arrives as hex (\\x...), arrays as JSON, decimals wider than 38 digits,
+        JSON, UUIDs and intervals as text, and (a safe read) timestamps and dates as
+        numbers; the rest was parsed to its type already."""
         columns = []
         for field, column in zip(self.schema, batch.columns, strict=True):
-            if pa.types.is_binary(field.type):
-                column = pa.array([None if v is None else bytes.fromhex(v[2:])
-                                   for v in column.to_pylist()], pa.binary())
-            elif _as_text(field.type):
+            if column.type != field.type:
                 try:
-                    column = column.cast(field.type)
-                except pa.ArrowInvalid:
+                    column = _from_text(column, field.type)
+                except _Dimensions as exc:
+                    raise ReadAgain(
+                        f"{self.where}.{field.name} holds {exc}: read again with the column "
+                        "as its text, as PostgreSQL writes it ({{1,2},{3,4}}).",
+                        replace(self.request, text_columns=self.request.text_columns |
+                                {field.name})) from None
+                except ValueError as exc:  # ArrowInvalid, or one of ours that says why
                     row, value = _first_unfit(column, field.type)
+                    why = "" if isinstance(exc, pa.ArrowInvalid) else f" ({exc})"
                     raise RunError(f"{self.where}.{field.name}, row {first_row + row:,}: "
-                                   f"{value!r} cannot be stored as {types.in_words(field.type)};"
-                                   " leave the column out, or read it through a view that casts"
-                                   " it.") from None
+                                   f"{value!r} cannot be stored as {types.in_words(field.type)}"
+                                   f"{why}; leave the column out, or read it through a view"
+                                   " that casts it.") from None
             columns.append(column)
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+    def _read_as(self, arrow_type: pa.DataType) -> pa.DataType:
+        """The type Arrow's CSV reader gives a column of `arrow_type` (see _convert)."""
+        if self.request.safe and pa.types.is_timestamp(arrow_type):
+            return pa.int64()
+        if self.request.safe and pa.types.is_date32(arrow_type):
+            return pa.int32()
+        if pa.types.is_binary(arrow_type) or types.is_list(arrow_type) or \
+                arrow_type in (types.JSON, types.UUID, types.INTERVAL) or \
+                (pa.types.is_decimal(arrow_type) and arrow_type.bit_width == 256):
+            return pa.string()
+        return arrow_type
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         from pyarrow import csv
@@ -195,9 +247,8 @@ class PostgresCopyReader(BaseReader):
         self._thread = threading.Thread(target=self._pump, args=(write_fd,), daemon=True,
                                         name="sluice-pg-copy")
         self._thread.start()
-        text_types = {f.name: (pa.string() if _as_text(f.type) else f.type)
-                      for f in self.schema}
-        converted = any(_as_text(f.type) for f in self.schema)
+        text_types = {f.name: self._read_as(f.type) for f in self.schema}
+        converted = any(text_types[f.name] != f.type for f in self.schema)
         rows = 0
         try:
             with open(read_fd, "rb", buffering=1 << 20) as source:
@@ -254,9 +305,17 @@ class PostgresCopyReader(BaseReader):
         field = self.schema.field(index)
         value = re.search(r"'([^']*)'", reason)
         what = f"{value.group(1)!r}" if value else "a value"
+        if value and not self.request.safe and _edge_time(field.type, value.group(1)):
+            return self._edges(f"{self.where}.{field.name}, row {row:,}: {what}")
         return RunError(f"{self.where}.{field.name}, row {row:,}: {what} cannot be stored as "
                         f"{types.in_words(field.type)}; leave the column out, or read it "
                         "through a view that casts it.")
+
+    def _edges(self, found: str) -> ReadAgain:
+        """A time Arrow's parser cannot take (infinity, a BC date, a year past 9999): read
+        again with times as numbers, which hold them (see types.fit_times)."""
+        return ReadAgain(f"{found}: read again with times as numbers (infinity, dates before "
+                         "year 1 or after 9999).", replace(self.request, safe=True))
 
     def _roomier(self) -> ReadAgain:
         """A row is wider than the CSV block: measure the widest row (its record text form,
@@ -303,19 +362,54 @@ class PostgresCopyReader(BaseReader):
         return getattr(self, "_thread", None) is not None and self._thread.is_alive()
 
 
-def _as_text(arrow_type: pa.DataType) -> bool:
-    """Read as text by the CSV reader and converted after: bytea, and decimal256."""
-    return pa.types.is_binary(arrow_type) or (pa.types.is_decimal(arrow_type) and
-                                              arrow_type.bit_width == 256)
+def _edge_time(arrow_type: pa.DataType, text: str) -> bool:
+    """A date or timestamp text Arrow's parser refuses but a safe read holds."""
+    return (pa.types.is_timestamp(arrow_type) or pa.types.is_date32(arrow_type)) and \
+        bool(re.fullmatch(r"-?infinity|.* BC|\d{5,}-.*", text))
+
+
+def _from_text(column: pa.Array, arrow_type: pa.DataType) -> pa.Array:
+    """A column read as text (or numbers) converted to its type (see _read_as)."""
+    if pa.types.is_timestamp(arrow_type) or pa.types.is_date32(arrow_type):
+        return column.view(arrow_type)  # microseconds or days since 1970
+    values = column.to_pylist()
+    if pa.types.is_binary(arrow_type):
+        return pa.array([None if v is None else bytes.fromhex(v[2:]) for v in values],
+                        arrow_type)
+    if arrow_type == types.JSON:
+        return pa.ExtensionArray.from_storage(arrow_type, column)
+    if arrow_type == types.UUID:
+        return pa.ExtensionArray.from_storage(arrow_type, pa.array(
+            [None if v is None else uuid.UUID(v).bytes for v in values], pa.binary(16)))
+    if arrow_type == types.INTERVAL:
+        return pa.array([None if v is None else types.parse_interval(v) for v in values],
+                        arrow_type)
+    if types.is_list(arrow_type):
+        return pa.array([None if v is None else _elements(v) for v in values],
+                        pa.list_(pa.string())).cast(arrow_type)
+    return column.cast(arrow_type)  # a decimal wider than 38 digits
+
+
+class _Dimensions(ValueError):
+    """An array of more than one dimension, which is no list of its elements."""
+
+
+def _elements(text: str) -> list[str | None]:
+    """A one-dimensional array's JSON (to_json) as its elements' text, numbers exact."""
+    items = json.loads(text, parse_float=str, parse_int=str)
+    if any(isinstance(v, list | dict) for v in items):
+        raise _Dimensions("arrays of more than one dimension")
+    return [v if v is None or isinstance(v, str) else ("true" if v else "false")
+            for v in items]
 
 
 def _first_unfit(column: pa.Array, arrow_type: pa.DataType) -> tuple[int, str]:
-    """The first value of a text column that does not cast to `arrow_type` (0-based row)."""
+    """The first value of a text column that does not convert to `arrow_type` (0-based)."""
     for row, value in enumerate(column.to_pylist()):
         if value is None:
             continue
         try:
-            pa.array([value]).cast(arrow_type)
-        except pa.ArrowInvalid:
+            _from_text(pa.array([value], column.type), arrow_type)
+        except ValueError:  # (ArrowInvalid is one)
             return row, value
     return 0, "a value"
