@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.connectors.base import url_host
+from app.etl import types
 from app.etl.errors import RunCancelled, RunError
 from app.etl.readers import BaseReader, ReadAgain, ReadRequest, check_columns
 
@@ -117,6 +118,8 @@ def plan_column(name: str, data_type: str, column_type: str, precision: int | No
         return PlannedColumn(name, f"ST_AsBinary({q})", pa.binary(), pa.binary())
     if t in _BINARY:
         return PlannedColumn(name, q, pa.binary(), pa.binary())
+    if t == "json":  # MySQL's own type (MariaDB's JSON is LONGTEXT: text, below)
+        return PlannedColumn(name, q, pa.string(), types.JSON)
     if t in _TEXT:
         return PlannedColumn(name, q, pa.string(), pa.string())
     return PlannedColumn(name, f"CAST({q} AS CHAR)", pa.string(), pa.string())

@@ -72,6 +72,7 @@ def test_postgres_catalogue_types(declared, arrow_type):
     ("timestamp", "timestamp", None, pa.timestamp("us", tz="UTC")),
     ("datetime", "datetime(6)", None, pa.timestamp("us")),
     ("geometry", "geometry", None, pa.binary()),
+    ("json", "json", None, types.JSON),  # MySQL 8 (MariaDB says longtext: text)
     ("vector", "vector(3)", None, pa.string()),
 ])
 def test_mysql_columns_land_as_types_that_hold_them(data_type, column_type, precision,
