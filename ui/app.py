@@ -6,26 +6,10 @@ import sys
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QApplication
 
 from ui import settings, theme
 from ui.main_window import MainWindow
-
-
-class VaultPassword:
-    """The vault's master password, asked once per session on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.value: str | None = None
-
-    def ask(self, parent=None) -> None:
-        text, ok = QInputDialog.getText(parent, "Unlock Sluice's vault",
-                                        "Master password of the encrypted vault:",
-                                        QLineEdit.EchoMode.Password)
-        self.value = text if ok and text else None
-
-    def __call__(self) -> str | None:
-        return self.value
 
 
 def run_gui(smoke: bool = False) -> int:
@@ -40,18 +24,13 @@ def run_gui(smoke: bool = False) -> int:
     app.setDesktopFileName("sluice")
     theme.apply(app, settings.theme_name())
     app.setWindowIcon(theme.icon("sluice.svg"))
-    vault = VaultPassword()
-
     def open_context():
         from app.logs import record_crashes
-        from app.services import preferences
         from app.services.context import open_app
 
         record_crashes()  # and sets up the log file
-        ctx = open_app(vault_password=vault)  # creates or upgrades the store first
-        if preferences.load(ctx).secret_backend == "vault" and not smoke:
-            vault.ask(window)
-        return ctx
+        return open_app()  # creates or upgrades the store first; the window asks for
+        # the vault's password when it is needed (see MainWindow.unlock_vault)
 
     window = MainWindow(open_context)
     window.show()

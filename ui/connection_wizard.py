@@ -28,9 +28,11 @@ from app.services.connections import ConnectionService, ConnectionView, Draft, P
 from app.services.errors import (
     DuplicateCredentials,
     DuplicateName,
+    SecretBackendUnavailable,
     SecretError,
     ServiceError,
     ValidationError,
+    VaultLocked,
 )
 from ui import dialogs, theme
 from ui.connection_form import ConnectionForm
@@ -234,8 +236,36 @@ class DetailsPage(QWizardPage):
             title = ("Name already used" if isinstance(exc, DuplicateName)
                      else "Connection already exists")
             self.duplicate_box = dialogs.message(self, title, str(exc), dialogs.describe(existing))
+        elif isinstance(exc, SecretBackendUnavailable | VaultLocked) and self._vault_offer(exc):
+            return
         else:
             self.error_box = dialogs.message(self, "Cannot save this connection", str(exc))
+
+    def _vault_offer(self, exc: Exception) -> bool:
+        """Where passwords cannot be kept (no secure keyring; the vault locked), offer the
+        way out here: set up the vault, or unlock it; then test again."""
+        from app.services import vault
+        from ui.vault_dialog import NO_KEYRING, VaultDialog
+
+        ctx = self.service.ctx
+        if isinstance(exc, VaultLocked):
+            mode = "unlock"
+        elif ctx.secrets.default == "keyring":
+            mode = "set_up" if vault.state(ctx) == "none" else "unlock"
+        else:
+            return False  # GCP Secret Manager unavailable: its own message says why
+        self.vault_dialog = VaultDialog(ctx, mode, NO_KEYRING if mode == "set_up" else None,
+                                        self)
+        self.vault_dialog.accepted.connect(self._vault_ready)
+        self.vault_dialog.open()
+        return True
+
+    def _vault_ready(self) -> None:
+        from app.services import vault
+
+        if not vault.in_use(self.service.ctx):  # unlocked an existing vault: use it now
+            vault.use(self.service.ctx)
+        self.start_test()
 
     def start_test(self) -> None:
         existing = self.editing.id if self.editing else None

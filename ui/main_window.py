@@ -169,8 +169,56 @@ class MainWindow(QMainWindow):
         self.loaded.emit()
         if self.schedule:
             self.start_scheduler()
-        if self.test_on_start:
+        if self._vault_locked():
+            self.unlock_vault(then=self.refresh if self.test_on_start else None)
+        elif self.test_on_start:
             self.refresh()
+
+    # --- the vault -----------------------------------------------------------------------
+
+    def _vault_locked(self) -> bool:
+        from app.services import vault
+
+        return vault.in_use(self.ctx) and vault.state(self.ctx) == "locked"
+
+    def unlock_vault(self, then=None) -> None:
+        """Ask for the vault's master password (again, until right, or cancelled)."""
+        from ui.vault_dialog import VaultDialog
+
+        self.vault_dialog = VaultDialog(self.ctx, "unlock", parent=self)
+        self.vault_dialog.finished.connect(lambda _: then and then())
+        self.vault_dialog.open()
+
+    def lock_vault(self) -> None:
+        from app.services import vault
+
+        vault.lock(self.ctx)
+        self.statusBar().showMessage("Vault locked: passwords will be asked for again.", 8000)
+
+    def change_vault_password(self) -> None:
+        from ui.vault_dialog import VaultDialog
+
+        self.vault_dialog = VaultDialog(self.ctx, "change", parent=self)
+        self.vault_dialog.accepted.connect(lambda: self.statusBar().showMessage(
+            "The vault's master password was changed.", 8000))
+        self.vault_dialog.open()
+
+    def _vault_menu(self) -> None:
+        """Lock / change are offered while the vault is in use (unlock when locked)."""
+        from app.services import vault
+
+        used = self.ctx is not None and vault.in_use(self.ctx) and \
+            vault.state(self.ctx) != "none"
+        locked = used and vault.state(self.ctx) == "locked"
+        self.lock_action.setVisible(used)
+        self.lock_action.setText("Unlock vault…" if locked else "Lock vault")
+        self.change_password_action.setVisible(used and not locked)
+
+    def _lock_or_unlock(self) -> None:
+        if self._vault_locked():
+            self.unlock_vault(then=self.refresh)
+        else:
+            self.lock_vault()
 
     def restore_store(self) -> None:
         """Put the newest healthy backup in place of the damaged store, then open it."""
@@ -198,6 +246,13 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addActions([new, new_job, prefs])
         self.store_actions = [new, new_job, prefs]  # need the store: off while it is unusable
+        self.lock_action = QAction("Lock vault", self)
+        self.lock_action.triggered.connect(self._lock_or_unlock)
+        self.change_password_action = QAction("Change master password…", self)
+        self.change_password_action.triggered.connect(self.change_vault_password)
+        file_menu.addActions([self.lock_action, self.change_password_action])
+        file_menu.aboutToShow.connect(self._vault_menu)
+        self.file_menu = file_menu
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         view_menu = self.menuBar().addMenu("&View")

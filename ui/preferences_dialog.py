@@ -69,6 +69,8 @@ class PreferencesDialog(QDialog):
 
     def _backend_changed(self) -> None:
         self.project.setEnabled(self.backend.currentData() == "gcp")
+        # What is wrong with the keyring matters only while it is the choice.
+        self.note.setVisible(bool(self.note.text()) and self.backend.currentData() == "keyring")
 
     def chosen(self) -> preferences.Preferences:
         prefs = preferences.load(self.ctx)
@@ -78,10 +80,24 @@ class PreferencesDialog(QDialog):
         return prefs
 
     def accept(self) -> None:
+        from app.services import vault
+
+        if self.chosen().secret_backend == "vault" and vault.state(self.ctx) != "unlocked":
+            # The vault is made, or unlocked, now: never "locked" until a restart.
+            from ui.vault_dialog import VaultDialog
+
+            mode = "set_up" if vault.state(self.ctx) == "none" else "unlock"
+            self.vault_dialog = VaultDialog(self.ctx, mode, parent=self)
+            self.vault_dialog.accepted.connect(self._save)
+            self.vault_dialog.open()
+            return
+        self._save()
+
+    def _save(self) -> None:
         try:
             preferences.save(self.ctx, self.chosen())
         except ValidationError as exc:
             self.error = dialogs.message(self, "Preferences not saved", str(exc))
             return
         settings.set_theme_name(self.theme.currentData())
-        super().accept()
+        QDialog.accept(self)

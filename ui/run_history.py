@@ -30,8 +30,17 @@ COLUMNS = ("Started", "Duration", "Status", "Rows read", "Rows written", "Cursor
 CHART_RUNS = 20
 
 
+NOTHING = "—"  # shown where there is no value (never "None")
+
+
 def _cursor(value: dict | None) -> str:
-    return ", ".join(f"{v}" for v in value.values()) if value else ""
+    return ", ".join(NOTHING if v is None else f"{v}" for v in value.values()) if value \
+        else NOTHING
+
+
+def plural(n: int, word: str) -> str:
+    """"1 run", "2 runs", "1,865 rows"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class TrendChart(QWidget):
@@ -50,7 +59,11 @@ class TrendChart(QWidget):
         c = theme.colors()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = QRectF(self.rect()).adjusted(40, 10, -40, -22)
+        rows_label, secs_label = self.labels()
+        metrics = painter.fontMetrics()  # the scale labels get the room their text needs
+        left = metrics.horizontalAdvance(rows_label) + 8
+        right = metrics.horizontalAdvance(secs_label) + 8
+        area = QRectF(self.rect()).adjusted(left, 10, -right, -22)
         painter.setPen(QColor(c["muted"]))
         painter.drawText(self.rect().adjusted(4, 0, 0, 0), Qt.AlignmentFlag.AlignBottom,
                          "rows per run (bars) · duration (line)")
@@ -74,10 +87,19 @@ class TrendChart(QWidget):
         for (x1, y1), (x2, y2) in zip(points, points[1:], strict=False):
             painter.drawLine(int(x1), int(y1), int(x2), int(y2))
         painter.setPen(QColor(c["muted"]))
-        painter.drawText(QRectF(0, area.top() - 4, 38, 16), Qt.AlignmentFlag.AlignRight,
-                         f"{top_rows:,}")
-        painter.drawText(QRectF(area.right() + 4, area.top() - 4, 40, 16),
-                         Qt.AlignmentFlag.AlignLeft, f"{top_secs:.1f}s")
+        height = metrics.height()
+        painter.drawText(QRectF(0, area.top() - 4, left - 4, height),
+                         Qt.AlignmentFlag.AlignRight, rows_label)
+        painter.drawText(QRectF(area.right() + 4, area.top() - 4, right, height),
+                         Qt.AlignmentFlag.AlignLeft, secs_label)
+
+    def labels(self) -> tuple[str, str]:
+        """The scale's labels: the most rows written, and the longest duration."""
+        if not self.runs:
+            return "", ""
+        top_rows = max(1, max(r.rows_written for r in self.runs))
+        top_secs = max(0.001, max(r.seconds or 0 for r in self.runs))
+        return f"{top_rows:,}", f"{top_secs:.1f}s"
 
 
 class RunHistoryDialog(QDialog):
@@ -122,8 +144,8 @@ class RunHistoryDialog(QDialog):
         self.runs = self.service.runs(self.job_id)
         self.table.setRowCount(len(self.runs))
         for row, run in enumerate(self.runs):
-            values = (f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run.started_at else "",
-                      f"{run.seconds:.1f} s" if run.seconds is not None else "",
+            values = (f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run.started_at else NOTHING,
+                      f"{run.seconds:.1f} s" if run.seconds is not None else NOTHING,
                       run.status, f"{run.rows_read:,}", f"{run.rows_written:,}",
                       _cursor(run.cursor_before), _cursor(run.cursor_after), run.trigger)
             for col, value in enumerate(values):
@@ -135,7 +157,7 @@ class RunHistoryDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.chart.set_runs(self.runs)
         ok = sum(r.status == "succeeded" for r in self.runs)
-        self.summary.setText(f"{len(self.runs)} runs, {ok} succeeded")
+        self.summary.setText(f"{plural(len(self.runs), 'run')}, {ok:,} succeeded")
         if self.runs:
             self.table.selectRow(0)
 

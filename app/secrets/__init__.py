@@ -22,6 +22,7 @@ BACKENDS = ("keyring", "vault", "gcp", "env")
 
 __all__ = [
     "BACKENDS",
+    "MasterPassword",
     "SecretBackendUnavailable",
     "SecretError",
     "SecretNotFound",
@@ -29,6 +30,17 @@ __all__ = [
     "VaultDamaged",
     "VaultLocked",
 ]
+
+
+class MasterPassword:
+    """The vault's master password for this process: given once (the app's prompt, or
+    SLUICE_VAULT_PASSWORD), forgotten when the vault is locked."""
+
+    def __init__(self, value: str | None = None) -> None:
+        self.value = value
+
+    def __call__(self) -> str | None:
+        return self.value
 
 
 class Backend(Protocol):
@@ -94,6 +106,11 @@ class SecretStore:
         from app.secrets.keyring_backend import keyring_status
 
         return keyring_status().warning
+
+    def forget(self, scheme: str) -> None:
+        """Build `scheme`'s backend again when next used (the vault was locked, or its
+        password changed)."""
+        self._built = {k: v for k, v in self._built.items() if k[0] != scheme}
 
     def get(self, ref: str) -> dict:
         backend, key = self._resolve(ref)

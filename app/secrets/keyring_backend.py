@@ -43,6 +43,14 @@ class KeyringStatus:
         return None
 
     @property
+    def short_problem(self) -> str | None:
+        """The problem as the app says it (Preferences)."""
+        if self.acceptable:
+            return None
+        return ("This computer has no secure keyring. Keep passwords in the encrypted vault "
+                "(a master password) or in GCP Secret Manager instead.")
+
+    @property
     def problem(self) -> str | None:
         if self.acceptable:
             return None

@@ -37,6 +37,23 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
 
+MIN_PASSWORD = 8
+
+
+def strength_hint(password: str) -> str:
+    """A short word on a new master password: what it lacks, or that it is strong."""
+    if len(password) < MIN_PASSWORD:
+        return f"Too short: at least {MIN_PASSWORD} characters."
+    kinds = sum(any(test(c) for c in password)
+                for test in (str.islower, str.isupper, str.isdigit,
+                             lambda c: not c.isalnum()))
+    if len(password) >= 16 or (len(password) >= 12 and kinds >= 3):
+        return "Strong."
+    if len(password) >= 10 and kinds >= 2:
+        return "Fair: longer is stronger (a few unrelated words)."
+    return "Weak: use 12 characters or more, or a few unrelated words."
+
+
 def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -51,8 +68,8 @@ class EncryptedVault:
     def __init__(self, path: Path, password: str | None) -> None:
         if not password:
             raise VaultLocked(
-                "The encrypted vault is locked: give its master password "
-                "(SLUICE_VAULT_PASSWORD, or the prompt)."
+                "The encrypted vault is locked: unlock it with its master password "
+                "(the app asks; elsewhere, set SLUICE_VAULT_PASSWORD)."
             )
         self.path = Path(path)
         self._password = password
@@ -192,3 +209,23 @@ class EncryptedVault:
             self._fresh()
             if self._doc["entries"].pop(key, None) is not None:
                 self._write()
+
+    def change_password(self, new: str) -> None:
+        """Seal every entry again under a key from `new` (a new salt), in one write."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        with self._locked():
+            self._fresh()
+            plain = {key: self._open(sealed, key.encode())
+                     for key, sealed in self._doc["entries"].items()}
+            salt = os.urandom(16)
+            self._aead = AESGCM(_derive(new, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P))
+            self._salt, self._password = salt, new
+            self._doc = {
+                "kdf": {"name": "scrypt", "salt": _b64(salt), "n": SCRYPT_N, "r": SCRYPT_R,
+                        "p": SCRYPT_P},
+                "check": self._seal(CHECK_PLAINTEXT, b"check"),
+                "entries": {key: self._seal(value, key.encode())
+                            for key, value in plain.items()},
+            }
+            self._write()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app import paths
-from app.secrets import SecretStore, default_factories
+from app.secrets import MasterPassword, SecretStore, default_factories
 from app.store import Store, open_store
 
 SECRET_BACKEND = "secret_backend"
@@ -22,7 +22,11 @@ TEST_TIMEOUT = "test_timeout"
 class AppContext:
     store: Store
     secrets: SecretStore
-    vault_password: Callable[[], str | None] | None = None
+    vault_password: Callable[[], str | None]  # a MasterPassword, except in the CLI
+
+    @property
+    def vault_path(self) -> Path:
+        return vault_path(self.store)
 
     @property
     def test_timeout(self) -> float:
@@ -30,6 +34,10 @@ class AppContext:
 
     def close(self) -> None:
         self.store.close()
+
+
+def vault_path(store: Store) -> Path:
+    return store.path.parent / "vault.json"
 
 
 def build_secret_store(store: Store, vault_password: Callable[[], str | None] | None = None,
@@ -42,7 +50,7 @@ def build_secret_store(store: Store, vault_password: Callable[[], str | None] | 
         return os.environ.get("SLUICE_VAULT_PASSWORD")
 
     factories = default_factories(
-        vault_path=store.path.parent / "vault.json", vault_password=password,
+        vault_path=vault_path(store), vault_password=password,
         gcp_client=gcp_client, gcp_endpoint=store.get_setting(GCP_ENDPOINT),
     )
     return SecretStore(store.get_setting(SECRET_BACKEND, "keyring"), factories,
@@ -51,8 +59,11 @@ def build_secret_store(store: Store, vault_password: Callable[[], str | None] | 
 
 def open_app(home: Path | None = None,
              vault_password: Callable[[], str | None] | None = None) -> AppContext:
+    """The store and secrets; the vault's master password is `vault_password`'s (the
+    app's prompt), else SLUICE_VAULT_PASSWORD's."""
     store = open_store(home / "sluice.db" if home else None)
-    return AppContext(store, build_secret_store(store, vault_password), vault_password)
+    master = vault_password or MasterPassword(os.environ.get("SLUICE_VAULT_PASSWORD"))
+    return AppContext(store, build_secret_store(store, master), master)
 
 
 def restore_store(source: Path | None = None) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from app.secrets.errors import SecretError  # noqa: F401 - for front ends: secrets' faults
+from app.secrets.errors import (  # noqa: F401 - for front ends: secrets' faults
+    SecretBackendUnavailable,
+    SecretError,
+    VaultLocked,
+)
 from app.store.health import StoreError  # noqa: F401 - and the store's
 
 

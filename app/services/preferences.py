@@ -64,4 +64,4 @@ def secret_note(ctx: AppContext) -> str | None:
     if load(ctx).secret_backend != "keyring":
         return None
     status = keyring_status()
-    return status.problem or status.warning
+    return status.short_problem or status.warning

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -156,6 +157,33 @@ def test_history_lists_the_runs_with_their_rows_and_log(qtbot, make_window, ctx,
                                         "public.orders: 7 rows written (replace)")
     assert dialog.summary.text() == "2 runs, 1 succeeded"
     assert not dialog.chart.grab().isNull()
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_the_history_chart_shows_whole_seven_digit_labels(qtbot, theme_name):
+    from datetime import UTC, datetime, timedelta
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.services.runs import RunView
+    from ui import theme
+    from ui.run_history import TrendChart
+
+    theme.apply(QApplication.instance(), theme_name)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    runs = [RunView(str(i), "j", "manual", "succeeded", start, start + timedelta(seconds=s),
+                    rows, rows, 0, None, None, None, None)
+            for i, (rows, s) in enumerate([(11_865, 2), (3_000_000, 1234.5)])]
+    chart = TrendChart()
+    qtbot.addWidget(chart)
+    chart.resize(500, 140)
+    chart.set_runs(runs)
+    assert chart.labels() == ("3,000,000", "1234.5s")
+    image = chart.grab().toImage()
+    background = image.pixelColor(0, image.height() // 2)
+    # A label cut by the edge has ink in the outermost columns; a whole one does not.
+    for x in (0, 1, image.width() - 1, image.width() - 2):
+        assert all(image.pixelColor(x, y) == background for y in range(0, 30)), (x, theme_name)
 
 
 def test_a_scheduled_job_runs_while_the_app_is_open(qtbot, make_window, ctx, pg_db):
