@@ -19,7 +19,7 @@ LIGHT = {
     "accent": "#1f5fbf", "accentHover": "#184f9f", "accentSoft": "#e8f0fc",
     "cardBg": "#f7f9fc", "cardHover": "#eef3fa",
     "green": "#1e7f45", "greenSoft": "#e6f4ec", "red": "#c2352f", "redSoft": "#fbeaea",
-    "amber": "#d99a00", "amberText": "#8a6100", "amberSoft": "#fdf5dd",
+    "amber": "#d99a00", "amberText": "#8a6100", "amberSoft": "#fdf5dd", "onAccent": "#ffffff",
 }
 DARK = {
     "window": "#15191f", "panel": "#1c2129", "card": "#232a33", "input": "#1a1f26",
@@ -28,7 +28,7 @@ DARK = {
     "accent": "#3b7ddd", "accentHover": "#4a8bea", "accentSoft": "#1f2f47",
     "cardBg": "#222831", "cardHover": "#29313c",
     "green": "#4cc27a", "greenSoft": "#18301f", "red": "#ef6b63", "redSoft": "#3a1f1f",
-    "amber": "#f0b429", "amberText": "#f0c35a", "amberSoft": "#3a3018",
+    "amber": "#f0b429", "amberText": "#f0c35a", "amberSoft": "#3a3018", "onAccent": "#ffffff",
 }
 # Status dots: ok, failed, error, unknown, testing.
 DOT = {"ok": "#2e9d57", "failed": "#d64545", "error": "#e0a100", "unknown": "#9aa0a6",
@@ -62,14 +62,22 @@ def apply(app: QApplication, theme: str = "system") -> None:
         app.setStyle("Fusion")
         app.setProperty("sluiceStyled", True)
     palette = QPalette()
-    for role, key in ((QPalette.ColorRole.Window, "window"), (QPalette.ColorRole.Base, "input"),
-                      (QPalette.ColorRole.Text, "text"), (QPalette.ColorRole.WindowText, "text"),
-                      (QPalette.ColorRole.Button, "card"), (QPalette.ColorRole.ButtonText, "text"),
-                      (QPalette.ColorRole.Highlight, "accent"),
-                      (QPalette.ColorRole.ToolTipBase, "card"),
-                      (QPalette.ColorRole.ToolTipText, "text"),
-                      (QPalette.ColorRole.PlaceholderText, "muted")):
-        palette.setColor(role, QColor(palette_values[key]))
+    # Every role a view paints with: a role left out keeps Qt's light default (the dark
+    # theme's alternate table rows were near-white under light text).
+    role = QPalette.ColorRole
+    for which, key in ((role.Window, "window"), (role.Base, "input"),
+                       (role.AlternateBase, "cardBg"), (role.Text, "text"),
+                       (role.WindowText, "text"), (role.Button, "card"),
+                       (role.ButtonText, "text"), (role.Highlight, "accent"),
+                       (role.HighlightedText, "onAccent"), (role.ToolTipBase, "card"),
+                       (role.ToolTipText, "text"), (role.PlaceholderText, "muted"),
+                       (role.Link, "accent"), (role.BrightText, "onAccent"),
+                       (role.Light, "card"), (role.Midlight, "hover"), (role.Mid, "border"),
+                       (role.Dark, "borderStrong"), (role.Shadow, "window")):
+        palette.setColor(which, QColor(palette_values[key]))
+    for which, key in ((role.Text, "disabledText"), (role.WindowText, "disabledText"),
+                       (role.ButtonText, "disabledText")):
+        palette.setColor(QPalette.ColorGroup.Disabled, which, QColor(palette_values[key]))
     app.setPalette(palette)
     app.setStyleSheet(style_sheet(palette_values))
 
