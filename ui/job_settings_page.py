@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.scheduling.schedule import when
 from ui import theme
+from ui.connection_model import ViewRole
 from ui.schedule_editor import ScheduleEditor
 from ui.workers import Bridge, Task
 
@@ -35,11 +36,14 @@ if TYPE_CHECKING:
 COLUMNS = ("Source table", "Schema", "Destination table", "Mode", "Cursor", "Primary key",
            "Deletes", "Columns")
 SOURCE, DEST_SCHEMA, DEST_TABLE, MODE, CURSOR, KEY, DELETES, PICK = range(len(COLUMNS))
+# What the destination holds after a run, by mode (shown under the table, and as tips).
 MODE_TIPS = {
-    "replace": "Rebuild the destination table from the whole source table on every run.",
-    "append": "Add every source row on every run (repeats accumulate).",
-    "incremental": "First run loads everything; later runs add only rows past the cursor.",
-    "merge": "Update rows with the same primary key and add new ones, on every run.",
+    "replace": "the destination table is the source table as it was at the run.",
+    "append": "every source row is added again at each run (copies accumulate).",
+    "incremental": "the first run copies everything; later ones add (with a key: update) "
+                   "the rows whose cursor moved on.",
+    "merge": "one row per key: new rows added, changed ones updated; rows deleted at the "
+             "source as Deletes says.",
 }
 # Merge only: what happens to destination rows whose key the source no longer has.
 DELETE_CHOICES = (
@@ -117,6 +121,9 @@ class SettingsPage(QWizardPage):
         self.mode_all.setObjectName("modeAll")
         self.mode_all.activated.connect(self._mode_all)
         self.table = _settings_table()
+        self.modes_help = QLabel()
+        self.modes_help.setObjectName("pageHint")
+        self.modes_help.setWordWrap(True)
         self.stall = self._stall_box(editing)
         self.schedule = ScheduleEditor()
         self.schedule.changed.connect(self._refresh)
@@ -167,6 +174,7 @@ class SettingsPage(QWizardPage):
         top.addWidget(self.mode_all)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.modes_help)
         when = QHBoxLayout()
         when.addWidget(_heading("Schedule"))
         when.addStretch(1)
@@ -200,8 +208,12 @@ class SettingsPage(QWizardPage):
         self.destination.blockSignals(True)
         self.destination.clear()
         self.dest_names = {}
+        model = wizard.source_page.model
         for dest_id, choice, name in self.jobs.destinations(source.id):
-            self.destination.addItem(choice, dest_id)
+            row = model.row_of(dest_id)  # a saved connection: its status dot
+            view = model.index(row).data(ViewRole) if row >= 0 else None
+            self.destination.addItem(theme.dot_icon(view.last_test_status if view else None),
+                                     choice, dest_id)
             self.dest_names[dest_id] = name
         self.destination.setCurrentIndex(max(0, self.destination.findData(chosen)))
         self.destination.blockSignals(False)
@@ -280,7 +292,8 @@ class SettingsPage(QWizardPage):
             mode.setObjectName(f"mode:{spec.table}")
             for key in allowed:
                 mode.addItem(key)
-                mode.setItemData(mode.count() - 1, MODE_TIPS[key], Qt.ItemDataRole.ToolTipRole)
+                mode.setItemData(mode.count() - 1, f"After a run, {MODE_TIPS[key]}",
+                                 Qt.ItemDataRole.ToolTipRole)
             mode.setCurrentText(spec.mode)
             mode.currentTextChanged.connect(lambda text, r=row: self._mode(r, text))
             self.table.setCellWidget(row, MODE, mode)
@@ -484,13 +497,21 @@ class SettingsPage(QWizardPage):
         if self.task is None:
             self._set_status("failed" if problems else None, "\n".join(problems))
         self.review.setText(self._review())
+        used = [m for m in MODE_TIPS if any(spec.mode == m for spec in self.specs)]
+        self.modes_help.setText("\n".join(f"{m.capitalize()}: {MODE_TIPS[m]}" for m in used))
         self.completeChanged.emit()
 
     def _review(self) -> str:
         draft = self.draft()
         dest = self.dest_names.get(self._dest_id(), "")
         count = len(draft.tables)
-        lines = [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
+        lines = []
+        if self.editing is not None:  # first: what this edit does, seen without scrolling
+            changes = self._changes(draft)
+            if changes:
+                lines.append("<b>What changes:</b>")
+                lines.extend(f"&nbsp;• {escape(c)}" for c in changes)
+        lines += [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
                  f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "
                  f"({escape(self.source.type_label)}) into <b>{escape(dest)}</b>:"]
         for spec in draft.tables:
@@ -514,11 +535,6 @@ class SettingsPage(QWizardPage):
             if runs:
                 words += f" — next {when(runs[0], schedule.timezone)}"
         lines.append(escape(words) + ".")
-        if self.editing is not None:
-            changes = self._changes(draft)
-            if changes:
-                lines.append("<b>What changes:</b>")
-                lines.extend(f"&nbsp;• {escape(c)}" for c in changes)
         return "<br>".join(lines)
 
     def _changes(self, draft: JobDraft) -> list[str]:

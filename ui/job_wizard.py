@@ -120,6 +120,7 @@ class SourcePage(QWizardPage):
         self.setSubTitle("Step 1 of 3 — choose the connection to copy from and name the job.")
         self.name_touched = editing is not None
         self.accepted_failed: set[str] = set()  # failed connections chosen after the warning
+        self.before: str | None = None  # the choice before a failed one (see _declined)
 
         self.name = QLineEdit()
         self.name.setObjectName("jobName")
@@ -141,6 +142,7 @@ class SourcePage(QWizardPage):
         self.list.setMouseTracking(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.selectionModel().currentChanged.connect(self._picked)
+        self.list.selectionModel().selectionChanged.connect(self.completeChanged)
         self.hidden = QLabel()
         self.hidden.setObjectName("pageHint")
         self.hidden.setWordWrap(True)
@@ -166,6 +168,10 @@ class SourcePage(QWizardPage):
             self.accepted_failed.add(editing.source_id)  # chosen before; no warning again
             self.name.setText(editing.name)
             self.select(editing.source_id)
+        elif self.proxy.rowCount() == 1:  # the only choice, unless it failed its test
+            only = self.proxy.index(0, 0).data(ViewRole)
+            if only.last_test_status not in ("failed", "error"):
+                self.select(only.id)
 
     # --- connection ----------------------------------------------------------------------
 
@@ -187,13 +193,18 @@ class SourcePage(QWizardPage):
             self.list.setCurrentIndex(index)
 
     def source(self) -> ConnectionView | None:
+        """The chosen connection: the current row, and selected (a list that gains focus
+        makes its first row current without choosing it)."""
         index = self.list.currentIndex()
-        return index.data(ViewRole) if index.isValid() else None
+        chosen = index.isValid() and self.list.selectionModel().isSelected(index)
+        return index.data(ViewRole) if chosen else None
 
-    def _picked(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _picked(self, current: QModelIndex, previous: QModelIndex) -> None:
         view: ConnectionView | None = current.data(ViewRole) if current.isValid() else None
         if view is not None and view.last_test_status in ("failed", "error") and \
                 view.id not in self.accepted_failed:
+            before = previous.data(ViewRole) if previous.isValid() else None
+            self.before = before.id if before is not None else None
             self.warning = dialogs.confirm(
                 self, "Connection failed its last test",
                 f"“{view.name}” failed its last test: {view.last_test_message or 'unknown'}\n\n"
@@ -209,10 +220,15 @@ class SourcePage(QWizardPage):
         self.completeChanged.emit()
 
     def _declined(self, conn_id: str) -> None:
-        view = self.source()
+        """Not this failed connection after all: back to what was chosen before it."""
+        current = self.list.currentIndex()
+        view = current.data(ViewRole) if current.isValid() else None
         if conn_id not in self.accepted_failed and view is not None and view.id == conn_id:
-            self.list.selectionModel().clearCurrentIndex()
-            self.list.clearSelection()
+            if self.before is not None:
+                self.select(self.before)
+            else:
+                self.list.selectionModel().clearCurrentIndex()
+                self.list.clearSelection()
             self.completeChanged.emit()
 
     def new_connection(self) -> None:

@@ -124,14 +124,19 @@ class ScheduleEditor(QWidget):
     def _update(self) -> None:
         schedule = self.schedule()
         problem = self.error()
-        if problem:
+        if schedule.kind == "cron" and not self.cron.text().strip():
+            # Nothing typed yet: how to, not an error.
+            text, tone = ("Five fields: minute hour day-of-month month weekday — "
+                          "for example 0 6 * * 1-5 (06:00, Monday through Friday)."), ""
+        elif problem:
             text, tone = problem, "failed"
         elif schedule.kind == "manual":
             text, tone = "Runs only when you press Run (or from the command line).", ""
         else:
             runs = schedule.next_runs(5)
+            # A date never breaks across lines (non-breaking spaces inside each).
             text = f"{schedule.describe()}. Next: " + \
-                " · ".join(when(r, schedule.timezone) for r in runs)
+                " · ".join(when(r, schedule.timezone).replace(" ", "\u00a0") for r in runs)
             tone = ""
         self.preview.setText(text)
         self.preview.setProperty("tone", tone)

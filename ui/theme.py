@@ -89,6 +89,23 @@ def style_sheet(values: dict[str, str]) -> str:
 
 
 @cache
+def dot_icon(status: str | None) -> QIcon:
+    """A connection's status dot as an icon for a list; None: a blank of the same size."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    if status is not None:
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(DOT.get(status, DOT["unknown"])))
+        painter.drawEllipse(2, 2, 10, 10)
+        painter.end()
+    return QIcon(pixmap)
+
+
+@cache
 def icon(name: str) -> QIcon:
     """An icon from resources/icons (e.g. "refresh.svg")."""
     return QIcon(str(RESOURCES / "icons" / name))

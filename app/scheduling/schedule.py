@@ -173,7 +173,8 @@ class Schedule:
             if match:
                 return (f"Every day at {int(match.group(1)):02d}:{match.group(2)} "
                         f"{self.timezone}")
-        return f"Cron “{expr}” {self.timezone}"
+        words = cron_words(expr)
+        return f"{words} ({self.timezone})" if words else f"Cron “{expr}” {self.timezone}"
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "expr": self.expr, "timezone": self.timezone}
@@ -187,3 +188,76 @@ def when(moment: datetime, zone: str, now: datetime | None = None) -> str:
     if local.year != now_local.year:
         day += local.strftime(" %Y")
     return f"{day} {local:%H:%M}"
+
+
+_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"]
+_NUMBER = re.compile(r"^\d+$")
+
+
+def _names(field: str, names: list[str], first: int) -> str | None:
+    """A weekday or month field (numbers, ranges, lists; English names) in words."""
+    def one(token: str) -> str | None:
+        if _NUMBER.match(token):
+            n = int(token) - first
+            sunday_again = names is _DAYS and n == 7  # cron's 7 is Sunday too
+            return names[n % len(names)] if 0 <= n < len(names) or sunday_again else None
+        match = [n for n in names if n[:3].lower() == token[:3].lower()]
+        return match[0] if match else None
+
+    parts = []
+    for item in field.split(","):
+        ends = item.split("-")
+        words = [one(e) for e in ends]
+        if None in words or len(ends) > 2:
+            return None
+        parts.append(" through ".join(words))
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def cron_words(expr: str) -> str | None:
+    """A five-field cron expression in words ("At 06:00, Monday through Friday"), or None
+    where it says something these few patterns do not (then the expression is shown)."""
+    fields = expr.split()
+    if len(fields) != 5:
+        return None
+    minute, hour, dom, month, dow = fields
+    if minute == "*" and hour == "*":
+        when = "Every minute"
+    elif minute.startswith("*/") and _NUMBER.match(minute[2:]) and hour == "*":
+        when = f"Every {int(minute[2:])} minutes"
+    elif _NUMBER.match(minute) and hour == "*":
+        when = f"At minute {int(minute)} of every hour"
+    elif _NUMBER.match(minute) and hour.startswith("*/") and _NUMBER.match(hour[2:]):
+        when = f"At minute {int(minute)} of every {int(hour[2:])} hours"
+    elif _NUMBER.match(minute) and all(_NUMBER.match(h) for h in hour.split(",")):
+        when = "At " + _and([f"{int(h):02d}:{int(minute):02d}" for h in hour.split(",")])
+    elif _NUMBER.match(minute) and re.match(r"^\d+-\d+$", hour):
+        first, last = hour.split("-")
+        when = (f"At minute {int(minute)} of every hour from {int(first):02d}:00 to "
+                f"{int(last):02d}:{int(minute):02d}")
+    else:
+        return None
+    days = []
+    if dom != "*":
+        if not re.match(r"^[\d,-]+$", dom):
+            return None
+        days.append(f"on day {dom.replace(',', ', ')} of the month")
+    if month != "*":
+        names = _names(month, _MONTHS, 1)
+        if names is None:
+            return None
+        days.append(f"in {names}")
+    if dow != "*":
+        names = _names(dow, _DAYS, 0)
+        if names is None:
+            return None
+        days.append(names if dom == "*" else f"or on {names}")
+    if not days:
+        return when if "very" in when else when + ", every day"
+    return f"{when}, {' '.join(days)}"

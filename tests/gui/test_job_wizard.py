@@ -52,7 +52,7 @@ def test_create_a_job_in_three_steps_run_it_and_see_its_rows(qtbot, make_window,
     window = make_window()
     wizard = open_job_wizard(qtbot, window)
     assert wizard.size() == WIZARD_SIZE  # as big as the connection wizard
-    assert not wizard.button(NEXT).isEnabled()
+    assert wizard.source_page.source().name == "Sales"  # the only one: chosen already
 
     # Step 1: the connection with its status dot, and a name suggested from it.
     pick_source(qtbot, wizard, "Sales")
@@ -131,6 +131,10 @@ def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_d
     settings = wizard.settings_page
     assert wizard.button(FINISH).isEnabled()
     choose(qtbot, settings.schedule.kind, "Cron expression")
+    # Before anything is typed: how to write one, not an error.
+    assert settings.schedule.preview.text().startswith("Five fields: minute hour")
+    assert settings.schedule.preview.property("tone") == ""
+    assert not wizard.button(FINISH).isEnabled()
     qtbot.keyClicks(settings.schedule.cron, "0 6 * *")
     assert not wizard.button(FINISH).isEnabled()
     message = "A cron expression has 5 fields (minute hour day month weekday); “0 6 * *” has 4."
@@ -138,8 +142,9 @@ def test_invalid_cron_disables_create_and_says_why(qtbot, make_window, ctx, pg_d
     assert settings.schedule.preview.property("tone") == "failed"
     qtbot.keyClicks(settings.schedule.cron, " 1-5")
     assert wizard.button(FINISH).isEnabled()
-    assert settings.schedule.preview.text().startswith("Cron “0 6 * * 1-5” ")
-    assert settings.schedule.preview.text().count(" 06:00") == 5
+    preview = settings.schedule.preview.text()
+    assert preview.startswith("At 06:00, Monday through Friday (")  # in words as you type
+    assert preview.count("\u00a006:00") == 5  # five dates, none broken across lines
 
 
 def test_duplicate_job_name_is_refused_as_you_type(qtbot, make_window, ctx, pg_db):
@@ -187,10 +192,15 @@ def test_edit_changes_the_mode_and_the_next_run_uses_it(qtbot, make_window, ctx,
     wait_columns(qtbot, wizard)
     mode, _, _ = settings._widgets(0)
     assert mode.currentText() == "replace"
+    assert settings.modes_help.text() == ("Replace: the destination table is the source "
+                                          "table as it was at the run.")
     choose(qtbot, mode, "append")
-    assert ("public.orders: replace → append: each run adds every source row to orders; "
-            "rows already there stay, so repeated runs add the same rows again.") in \
-        settings.review.text()
+    # What the edit changes comes first in the review, seen without scrolling.
+    assert settings.review.text().startswith(
+        "<b>What changes:</b><br>&nbsp;• public.orders: replace → append: each run adds "
+        "every source row to orders; rows already there stay, so repeated runs add the same "
+        "rows again.")
+    assert settings.modes_help.text().startswith("Append: every source row is added again")
 
     # The earlier steps are reachable, and keep what was chosen.
     wait_tables(qtbot, wizard)
@@ -241,6 +251,42 @@ def test_a_failed_connection_needs_a_warning_and_a_listing_failure_offers_retry(
     qtbot.mouseClick(page.retry, LEFT)
     wait_tables(qtbot, wizard)
     assert page.model.rowCount() == 1 and not page.retry.isVisible()
+
+
+def test_declining_a_failed_connection_brings_back_the_previous_choice(
+        qtbot, make_window, ctx, tmp_path):
+    for name in ("Good", "Shop"):
+        with sqlite3.connect(tmp_path / f"{name}.db") as conn:
+            conn.execute("create table items (id integer primary key)")
+        save_connection(ctx, "sqlite", name, {"path": str(tmp_path / f"{name}.db")})
+    window = make_window()
+    shop = next(v for v in window.model.views() if v.name == "Shop")
+    (tmp_path / "Shop.db").unlink()
+    window.test_one(shop.id)
+    qtbot.waitUntil(lambda: next(v for v in window.model.views()
+                                 if v.name == "Shop").last_test_status == "failed",
+                    timeout=10_000)
+    wizard = open_job_wizard(qtbot, window)
+    assert wizard.source_page.source() is None  # two to choose from: none chosen for you
+    pick_source(qtbot, wizard, "Good")
+    assert wizard.source_page.source().name == "Good"
+    pick_source(qtbot, wizard, "Shop")
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    qtbot.keyClick(active_modal(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not isinstance(active_modal(), QMessageBox))
+    assert wizard.source_page.source().name == "Good"
+    assert wizard.source_page.name.text() == "Good ETL"  # the name follows the choice back
+    assert wizard.button(NEXT).isEnabled()
+
+
+def test_the_only_connection_is_chosen_already(qtbot, make_window, ctx, tmp_path):
+    with sqlite3.connect(tmp_path / "crm.db") as conn:
+        conn.execute("create table leads (id integer primary key)")
+    save_connection(ctx, "sqlite", "CRM", {"path": str(tmp_path / "crm.db")})
+    window = make_window()
+    wizard = open_job_wizard(qtbot, window)
+    assert wizard.source_page.source().name == "CRM"
+    assert wizard.button(NEXT).isEnabled()
 
 
 def test_new_connection_from_the_wizard_comes_back_selected(qtbot, make_window, ctx, tmp_path):
@@ -486,3 +532,18 @@ def test_a_merge_can_delete_rows_gone_from_the_source(qtbot, make_window, ctx, p
     qtbot.waitUntil(lambda: card_line(window, "Sales ETL", "extra").endswith(
         "1 row gone from the source was deleted"), timeout=30_000)
     assert warehouse_rows("select id, name from customers") == [(1, "Ada")]
+
+
+def test_destinations_are_listed_with_their_status_dots(qtbot, make_window, ctx, pg_db,
+                                                        tmp_path):
+    from ui import theme
+
+    save_connection(ctx, "parquet", "Lake", {"path": str(tmp_path)})
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    combo = wizard.settings_page.destination
+    lake = combo.findData(next(v.id for v in window.model.views() if v.name == "Lake"))
+    image = combo.itemIcon(lake).pixmap(14, 14).toImage()
+    status = next(v for v in window.model.views() if v.name == "Lake").last_test_status
+    assert image.pixelColor(7, 7).name() == theme.DOT[status]
+    local = combo.itemIcon(0).pixmap(14, 14).toImage()  # the warehouse: no dot, aligned
+    assert local.pixelColor(7, 7).alpha() == 0

@@ -64,7 +64,9 @@ def test_words():
         "Every day at 06:00 Europe/Warsaw"
     assert Schedule("interval", "15m").describe() == "Every 15 minutes"
     assert Schedule("interval", "1h").describe() == "Every hour"
-    assert Schedule("cron", "0 6 * * 1-5", "UTC").describe() == "Cron “0 6 * * 1-5” UTC"
+    assert Schedule("cron", "0 6 * * 1-5", "UTC").describe() == \
+        "At 06:00, Monday through Friday (UTC)"
+    assert Schedule("cron", "*/5 9 * * *", "UTC").describe() == "Cron “*/5 9 * * *” UTC"
     assert Schedule().describe().startswith("Manual")
     assert when(datetime(2026, 11, 30, 5, 0, tzinfo=UTC), "Europe/Warsaw",
                 SUNDAY_EVENING) == "Mon 30 Nov 06:00"
@@ -73,3 +75,23 @@ def test_words():
 def test_zones():
     assert "Europe/Warsaw" in timezones() and "UTC" in timezones()
     assert local_timezone() in timezones()
+
+
+@pytest.mark.parametrize("expr, words", [
+    ("0 6 * * 1-5", "At 06:00, Monday through Friday"),
+    ("*/15 * * * *", "Every 15 minutes"),
+    ("30 * * * *", "At minute 30 of every hour"),
+    ("0 8,12,18 * * *", "At 08:00, 12:00 and 18:00, every day"),
+    ("0 2 1 * *", "At 02:00, on day 1 of the month"),
+    ("0 9-17 * * mon-fri",
+     "At minute 0 of every hour from 09:00 to 17:00, Monday through Friday"),
+    ("0 0 1 1 *", "At 00:00, on day 1 of the month in January"),
+    ("0 6 * * 0", "At 06:00, Sunday"), ("0 6 * * 7", "At 06:00, Sunday"),
+    ("0 6 * * 1,3,5", "At 06:00, Monday, Wednesday and Friday"),
+    ("15 */2 * * *", "At minute 15 of every 2 hours"),
+    ("0 6 * 13 *", None), ("*/5 9 * * *", None), ("0 6 * *", None),
+])
+def test_cron_in_words(expr, words):
+    from app.scheduling.schedule import cron_words
+
+    assert cron_words(expr) == words
