@@ -20,8 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectors.registry import FILES, ConnectionType, Field
+from app.connectors.urls import from_url, takes_url
 
 UNCHANGED = "Unchanged — leave empty to keep the saved password"
+URL_EXAMPLES = {"postgresql": "postgresql://user@host:5432/database?sslmode=require",
+                "mysql": "mysql://user@host:3306/database",
+                "mariadb": "mariadb://user@host:3306/database"}
 
 
 class ConnectionForm(QWidget):
@@ -50,6 +54,15 @@ class ConnectionForm(QWidget):
         self.name.textEdited.connect(self.name_edited)
         self.name.textChanged.connect(self.changed)
         layout.addRow("Connection name", self._with_error("name", self.name))
+        self.url: QLineEdit | None = None
+        if takes_url(ctype.key):
+            self.url = QLineEdit()
+            self.url.setObjectName("field_url")
+            self.url.setPlaceholderText(URL_EXAMPLES.get(ctype.key, ""))
+            self.url.setToolTip("Paste a connection URL: it fills in the fields below "
+                                "(it is not saved itself).")
+            self.url.textEdited.connect(self._url_pasted)
+            layout.addRow("Paste connection URL", self._with_error("url", self.url))
         for f in ctype.fields:
             widget = self._input(f, editing)
             widget.setObjectName(f"field_{f.key}")
@@ -59,6 +72,23 @@ class ConnectionForm(QWidget):
             layout.addRow(label, self._with_error(f.key, holder))
             if f.help:
                 widget.setToolTip(f.help)
+
+    def _url_pasted(self, text: str) -> None:
+        """Fill the fields the URL names; say why when it is not a URL of this type."""
+        if not text.strip():
+            self._field_error("url", "")
+            return
+        try:
+            values = from_url(self.ctype.key, text)
+        except ValueError as exc:
+            self._field_error("url", str(exc))
+            return
+        self._field_error("url", "")
+        self.set_values(values)
+
+    def _field_error(self, key: str, text: str) -> None:
+        self.errors[key].setText(text)
+        self.errors[key].setVisible(bool(text))
 
     def _with_error(self, key: str, widget: QWidget) -> QWidget:
         box = QWidget()
@@ -156,6 +186,8 @@ class ConnectionForm(QWidget):
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, label in self.errors.items():
+            if key == "url":
+                continue  # the URL's own message stays until the URL changes
             text = errors.get(key, "")
             label.setText(text)
             label.setVisible(bool(text))

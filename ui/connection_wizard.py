@@ -205,18 +205,36 @@ class DetailsPage(QWizardPage):
     def _changed(self) -> None:
         if not self.name_touched:
             self._suggest_name()
-        self.form.show_errors({})
-        if self.proof is not None and self.proof.result.ok and not self.tested_ok():
-            self._set_status("stale", "Changed since the last test — test again to save.")
+        problem = self.service.name_problem(self.form.name.text(),
+                                            self.editing.id if self.editing else None)
+        self.form.show_errors({"name": problem} if problem else {})
+        if self.task is None:
+            self._show_outcome()
         self.completeChanged.emit()
 
-    def tested_ok(self) -> bool:
-        """A successful test of exactly the current values (the name aside)."""
-        if self.proof is None or not self.proof.result.ok or self.tested_values is None:
+    def _show_outcome(self) -> None:
+        """What the last test says of the values now in the form: its outcome while they
+        are the ones tested (again, after a revert), else that they changed since."""
+        if self.proof is None or self.tested_values is None:
+            self._set_status(None, "")  # a refusal's banner goes once a field changes
+        elif self._same_as_tested():
+            self._tested(self.proof)
+        elif self.proof.result.ok:
+            self._set_status("stale", "Changed since the last test — test again to save.")
+        else:
+            self._set_status(None, "")
+
+    def _same_as_tested(self) -> bool:
+        """The form holds the values last tested (the name aside)."""
+        if self.tested_values is None:
             return False
         current = self._snapshot()
         return {k: v for k, v in current.items() if k != "name"} == \
             {k: v for k, v in self.tested_values.items() if k != "name"}
+
+    def tested_ok(self) -> bool:
+        """A successful test of exactly the current values (the name aside)."""
+        return self.proof is not None and self.proof.result.ok and self._same_as_tested()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         return self.task is None and self.tested_ok()
@@ -231,11 +249,16 @@ class DetailsPage(QWizardPage):
         if isinstance(exc, ValidationError):
             self.form.show_errors(exc.errors)
             self._set_status("failed", "Fix the highlighted fields.")
-        elif isinstance(exc, DuplicateName | DuplicateCredentials):
+        elif isinstance(exc, DuplicateName):
             existing = self.service.get(exc.existing)
-            title = ("Name already used" if isinstance(exc, DuplicateName)
-                     else "Connection already exists")
-            self.duplicate_box = dialogs.message(self, title, str(exc), dialogs.describe(existing))
+            self.duplicate_box = dialogs.message(self, "Name already used", str(exc),
+                                                 dialogs.describe(existing))
+        elif isinstance(exc, DuplicateCredentials):
+            existing = self.service.get(exc.existing)
+            self.duplicate_box = dialogs.choose(
+                self, "Connection already exists", str(exc), dialogs.describe(existing),
+                [("Open the existing connection",
+                  lambda: self.wizard().open_existing.emit(existing.id))])
         elif isinstance(exc, SecretBackendUnavailable | VaultLocked) and self._vault_offer(exc):
             return
         else:
@@ -329,7 +352,14 @@ class DetailsPage(QWizardPage):
 
 
 class ConnectionWizard(QWizard):
-    """Create a connection (two steps) or edit one (opens at step 2, pre-filled)."""
+    """Create a connection (two steps) or edit one (opens at step 2, pre-filled).
+
+    Signals:
+        open_existing(id): the user asked for the saved connection these values duplicate
+        (this wizard closes; the window opens that one).
+    """
+
+    open_existing = Signal(str)
 
     def __init__(self, service: ConnectionService, bridge: Bridge,
                  editing: ConnectionView | None = None, parent: QWidget | None = None) -> None:

@@ -490,7 +490,13 @@ class MainWindow(QMainWindow):
         self.wizard = wizard
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.accepted.connect(lambda: self._saved(wizard))
+        wizard.open_existing.connect(lambda conn_id: self._instead(wizard, conn_id))
         wizard.open()
+
+    def _instead(self, wizard: ConnectionWizard, conn_id: str) -> None:
+        """The values typed duplicate a saved connection: open that one instead."""
+        wizard.reject()
+        self.edit_connection(conn_id)
 
     def _saved(self, wizard: ConnectionWizard) -> None:
         saved = wizard.saved

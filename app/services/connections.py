@@ -208,6 +208,19 @@ class ConnectionService:
                                                                 other.params) == mine:
                 raise DuplicateCredentials(other.name, _describe(other.type_key, other.params))
 
+    def name_problem(self, name: str, exclude_id: str | None = None) -> str | None:
+        """Why `name` cannot be a connection's name (as the user types it), or None."""
+        if not name.strip():
+            return None  # left empty: a name is suggested
+        problem = registry.validate_name(name)
+        if problem:
+            return problem
+        with self.ctx.store.session() as s:
+            taken = s.scalars(select(Connection.name).where(
+                Connection.name_key == fold_name(name.strip()),
+                Connection.id != (exclude_id or ""))).first()
+        return str(DuplicateName(taken)) if taken else None
+
     def _checked_name(self, draft: Draft, params: dict, exclude_id: str | None) -> str:
         name = draft.name if draft.name and draft.name.strip() else \
             self.suggest_name(draft.type_key, params, exclude_id)

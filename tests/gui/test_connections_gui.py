@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox, QWizard
 
@@ -88,7 +89,11 @@ def test_duplicate_name_is_refused_with_a_message_naming_the_existing_one(
     wizard = open_wizard(qtbot, window)
     page = choose_type(qtbot, wizard, "csv")
     fill(qtbot, page, path=str(tmp_path), name="SALES")
-    qtbot.mouseClick(page.test_button, LEFT)
+    # Flagged beside the field as it is typed...
+    assert page.form.errors["name"].text() == ("A connection named 'Sales' already exists "
+                                               "(names are compared ignoring case).")
+    assert page.form.errors["name"].isVisible()
+    qtbot.mouseClick(page.test_button, LEFT)  # ...and refused with the details on Test
     qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
     box = active_modal()
     assert box.text() == ("A connection named 'Sales' already exists "
@@ -290,3 +295,86 @@ def test_window_size_and_splitter_are_remembered(qtbot, make_window):
     again = make_window()
     assert (again.size().width(), again.size().height()) == (780, 560)
     assert again.splitter.sizes() == sizes
+
+
+def test_duplicate_credentials_offer_to_open_the_existing_connection(qtbot, make_window,
+                                                                   service, pg_db):
+    draft = Draft("postgresql", "Sales", pg_db.params())
+    service.create(draft, service.test(draft))
+    window = make_window()
+    wizard = open_wizard(qtbot, window)
+    page = choose_type(qtbot, wizard, "postgresql")
+    fill(qtbot, page, host=pg_db.host, port=pg_db.port, database=pg_db.database,
+         user=pg_db.user, name="Sales again")
+    qtbot.mouseClick(page.test_button, LEFT)
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    box = active_modal()
+    assert box.text().startswith("Connection 'Sales' already uses these credentials")
+    opener = next(b for b in box.buttons() if b.text() == "Open the existing connection")
+    qtbot.mouseClick(opener, LEFT)
+    qtbot.waitUntil(lambda: window.wizard is not wizard and window.wizard.isVisible())
+    assert window.wizard.details.form.name.text() == "Sales"  # the saved one, to edit
+    assert not wizard.isVisible()
+
+
+def test_the_banner_follows_the_fields_and_a_revert_brings_the_test_back(
+        qtbot, make_window, mariadb_db):
+    window = make_window()
+    wizard = open_wizard(qtbot, window)
+    page = choose_type(qtbot, wizard, "mariadb")
+    fill(qtbot, page, host=mariadb_db.host, port=mariadb_db.port,
+         database=mariadb_db.database, user=mariadb_db.user, password="wrong")
+    tone, text = run_test(qtbot, page)
+    assert tone == "failed"
+    fill(qtbot, page, password=mariadb_db.password)
+    assert page.status.isHidden()  # a failure of other values is not shown as current
+    tone, _ = run_test(qtbot, page)
+    assert tone == "ok" and save_button(wizard).isEnabled()
+    fill(qtbot, page, database="other")
+    assert page.status.property("tone") == "stale" and not save_button(wizard).isEnabled()
+    fill(qtbot, page, database=mariadb_db.database)  # back to what was tested
+    assert page.status.property("tone") == "ok"
+    assert page.status.text().startswith("✓ Connected in ")
+    assert save_button(wizard).isEnabled()
+
+
+def _paste(qtbot, field, text: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.clipboard().setText(text)
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_a_pasted_url_fills_the_postgresql_form(qtbot, make_window, pg_db):
+    window = make_window()
+    wizard = open_wizard(qtbot, window)
+    page = choose_type(qtbot, wizard, "postgresql")
+    _paste(qtbot, page.form.url, "mysql://nobody@nowhere/x")
+    assert page.form.errors["url"].text().startswith("A postgresql URL starts with")
+    _paste(qtbot, page.form.url, f"postgresql://{pg_db.user}@{pg_db.host}:{pg_db.port}/"
+                                 f"{pg_db.database}?sslmode=disable")
+    assert page.form.errors["url"].isHidden()
+    values = page.form.values()
+    assert (values["host"], values["port"], values["database"], values["user"],
+            values["sslmode"]) == (pg_db.host, str(pg_db.port), pg_db.database, pg_db.user,
+                                   "disable")
+    tone, text = run_test(qtbot, page)
+    assert tone == "ok", text
+
+
+@pytest.mark.parametrize("type_key, scheme", [("mariadb", "mariadb"), ("mysql", "mysql")])
+def test_a_pasted_url_fills_the_mysql_and_mariadb_forms(qtbot, make_window, mariadb_db,
+                                                       type_key, scheme):
+    from urllib.parse import quote
+
+    window = make_window()
+    wizard = open_wizard(qtbot, window)
+    page = choose_type(qtbot, wizard, type_key)
+    _paste(qtbot, page.form.url, f"{scheme}://{mariadb_db.user}:"
+                                 f"{quote(mariadb_db.password, safe='')}@{mariadb_db.host}:"
+                                 f"{mariadb_db.port}/{mariadb_db.database}")
+    tone, text = run_test(qtbot, page)
+    assert tone == "ok", text
+    assert page.form.values()["password"] == mariadb_db.password
