@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.connectors.registry import FILES, ConnectionType, Field
-from app.connectors.urls import from_url, takes_url
+from app.services.connections import takes_url, values_from_url
 
 UNCHANGED = "Unchanged — leave empty to keep the saved password"
 URL_EXAMPLES = {"postgresql": "postgresql://user@host:5432/database?sslmode=require",
@@ -79,7 +79,7 @@ class ConnectionForm(QWidget):
             self._field_error("url", "")
             return
         try:
-            values = from_url(self.ctype.key, text)
+            values = values_from_url(self.ctype.key, text)
         except ValueError as exc:
             self._field_error("url", str(exc))
             return

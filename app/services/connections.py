@@ -374,3 +374,17 @@ def _describe(type_key: str, params: dict) -> str:
     parts = [f"{registry.get_type(type_key).field(k).label.lower()} {params[k]}"
              for k in ctype.identity if params.get(k) not in (None, "")]
     return ", ".join(parts)
+
+
+def takes_url(type_key: str) -> bool:
+    """Whether the form of `type_key` can be filled from a pasted connection URL."""
+    from app.connectors.urls import takes_url as takes
+
+    return takes(type_key)
+
+
+def values_from_url(type_key: str, url: str) -> dict[str, str]:
+    """The form values a pasted URL names; ValueError with a sentence when it cannot."""
+    from app.connectors.urls import from_url
+
+    return from_url(type_key, url)
