@@ -27,8 +27,15 @@ def subtitle(view: ConnectionView) -> str:
 
 
 def usage_line(view: ConnectionView) -> str:
+    """How it is used and tested; a failed test's reason in place of the use, so it is
+    seen without hovering."""
+    when = ago(view.last_test_at)
+    if view.last_test_status == "failed" and view.last_test_message:
+        return f"✗ Test failed {when}: {view.last_test_message}"
+    if view.last_test_status == "error" and view.last_test_message:
+        return f"! Test could not finish {when}: {view.last_test_message}"
     jobs = len(view.used_by)
-    return f"Used by: {jobs} job{'s' if jobs != 1 else ''}  ·  Tested: {ago(view.last_test_at)}"
+    return f"Used by: {jobs} job{'s' if jobs != 1 else ''}  ·  Tested: {when}"
 
 
 class ConnectionCardDelegate(CardDelegate):

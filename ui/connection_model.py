@@ -17,6 +17,10 @@ FilterRole = Qt.ItemDataRole.UserRole + 3
 Index = QModelIndex | QPersistentModelIndex
 
 
+STATUS_WORDS = {"ok": "test passed", "failed": "test failed",
+                "error": "test could not finish", "unknown": "not tested yet"}
+
+
 class ConnectionListModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -42,6 +46,13 @@ class ConnectionListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             message = view.last_test_message or "Not tested yet."
             return f"<b>{_escape(view.name)}</b><br>{_escape(message)}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what a screen reader says
+            status = "testing" if view.id in self._testing else \
+                STATUS_WORDS.get(view.last_test_status, "not tested yet")
+            return f"{view.name}, {view.type_label} connection: {status}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return (f"{view.last_test_message or ''} Enter: edit. Delete: delete. "
+                    "Menu key: all actions.").strip()
         return None
 
     # --- changes ---------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 
 from app.connectors import registry
 from app.timefmt import ago
@@ -80,13 +80,15 @@ class JobCardDelegate(CardDelegate):
         run: RunView | None = index.data(LastRunRole)
         progress: Progress | None = index.data(ProgressRole)
         source_label = registry.get_type(job.source_type).label
-        subtitle = f"{source_label} · {route(job)}"
+        subtitle = f"{source_label} · {route(job)}"  # cut at its end: the tables
+        right = Qt.TextElideMode.ElideRight
         if progress is not None:
             return CardContent(job.id, job.name, subtitle, schedule_line(job),
                                theme.type_icon(job.source_type), "testing", pulsing=True,
                                buttons=RUNNING, extra=progress_line(progress),
-                               progress=expected_share(job, run, progress))
+                               progress=expected_share(job, run, progress),
+                               subtitle_elide=right)
         return CardContent(job.id, job.name, subtitle, schedule_line(job),
                            theme.type_icon(job.source_type),
                            DOT.get(run.status, "unknown") if run else "unknown", buttons=IDLE,
-                           extra=last_run_line(job, run))
+                           extra=last_run_line(job, run), subtitle_elide=right)

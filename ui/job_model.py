@@ -55,6 +55,13 @@ class JobListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             error = f"<br>Last error: {last.error}" if last and last.error else ""
             return f"<b>{job.name}</b>{error}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # what a screen reader says
+            state = "running" if job.id in self._running else \
+                f"last run {last.status}" if last else "never run"
+            return f"{job.name}, ETL job: {state}"
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            said = f"{last.error} " if last and last.error else ""
+            return said + "Enter: run (or cancel a run). Delete: delete. Menu key: all actions."
         return None
 
     def set_jobs(self, rows: list[tuple[JobView, RunView | None]]) -> None:

@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.progress.moved.connect(self._moved)
         self.setWindowTitle("Sluice")
         self.setWindowIcon(theme.icon("sluice.svg"))
-        self.setMinimumSize(720, 480)
+        self.setMinimumSize(640, 480)
 
         self.model = ConnectionListModel(self)
         self.connections = ConnectionsPanel(self.model)

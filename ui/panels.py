@@ -3,7 +3,15 @@ painted cards with empty, loading and "no matches" states."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QSize, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QPixmap, QTransform
 from PySide6.QtWidgets import (
     QFrame,
@@ -96,8 +104,15 @@ class CardPanel(QFrame):
         self.view.setMouseTracking(True)
         self.view.setUniformItemSizes(True)
         self.view.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
-        self.view.setSelectionMode(QListView.SelectionMode.NoSelection)
-        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Cards are reached by keyboard too: Tab to the list, arrows between cards, Enter
+        # for the card's first action, Delete, and the menu key (or a right click) for all.
+        self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.installEventFilter(self)
+        self.view.setAccessibleName(title)
         self.delegate = delegate
         delegate.setParent(self.view)
         self.view.setItemDelegate(delegate)
@@ -128,6 +143,32 @@ class CardPanel(QFrame):
     def set_loaded(self) -> None:
         self.loaded = True
         self._update_state()
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            self.delegate.open_menu(self.view.visualRect(index), index)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        """The keys of a focused card (see __init__)."""
+        if watched is self.view and event.type() == QEvent.Type.KeyPress:
+            index = self.view.currentIndex()
+            if not index.isValid():
+                return False
+            content = self.delegate.content(index)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and content.buttons:
+                self.delegate.button_clicked.emit(content.buttons[0].key, content.item_id)
+                return True
+            if key == Qt.Key.Key_Delete and any(b.key == "delete" for b in content.buttons):
+                self.delegate.button_clicked.emit("delete", content.item_id)
+                return True
+            if key == Qt.Key.Key_Menu or (key == Qt.Key.Key_F10 and
+                                          event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+                self.delegate.open_menu(self.view.visualRect(index), index)
+                return True
+        return super().eventFilter(watched, event)
 
     def _filter_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text.strip())

@@ -48,11 +48,12 @@ def confirm(qtbot, button_text: str) -> None:
 
 
 def dot_color(window, name: str) -> str:
-    """The colour of the status dot as painted on screen."""
+    """The colour of the status mark as painted on screen (sampled just above its centre:
+    inside the disc, the triangle and the ring, off a failed disc's white cross)."""
     rect, _ = card_rect(window.connections, name)
     viewport = window.connections.view.viewport()
     image = viewport.grab().toImage()
-    center = QPoint(rect.left() + 4 + 18, rect.center().y())
+    center = QPoint(rect.left() + 4 + 18, rect.center().y() - 4)
     scale = image.devicePixelRatio()
     return image.pixelColor(int(center.x() * scale), int(center.y() * scale)).name()
 
