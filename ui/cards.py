@@ -258,6 +258,11 @@ class CardDelegate(QStyledItemDelegate):
                 return True
         return False
 
+    def forget_hover(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.parent().viewport().update()
+
     def open_menu(self, rect: QRect, index: QModelIndex) -> QMenu:
         """The card's buttons as a menu (the "…" of a narrow card; a right click)."""
         content = self.content(index)

@@ -157,6 +157,17 @@ class ConnectionForm(QWidget):
         if chosen:
             edit.setText(chosen)
 
+    def focus_chain(self) -> list[QWidget]:
+        """The form's fields in the order Tab visits them: name, URL, then the type's."""
+        chain: list[QWidget] = [self.name] + ([self.url] if self.url is not None else [])
+        for widget in self.inputs.values():
+            chain.append(widget)
+            browse = widget.parent().findChild(QToolButton) if widget.parent() else None
+            if browse is not None and browse.parent() is widget.parent() and \
+                    browse not in chain:
+                chain.append(browse)
+        return chain
+
     # --- values ---------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:

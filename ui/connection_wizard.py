@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -68,8 +70,43 @@ class TypePage(QWizardPage):
             grid.setRowStretch(grid.rowCount(), 1)
             grid.setColumnStretch(TILE_COLUMNS, 1)
             self.tabs.addTab(page, title)
+        # Type to filter: the box has the focus when the page opens; Enter takes the one
+        # type left, Down goes to the tiles (arrows, Space or Enter choose there).
+        self.filter = QLineEdit()
+        self.filter.setObjectName("typeFilter")
+        self.filter.setPlaceholderText("Type to filter: postgres, csv, mongo…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter)
+        self.filter.installEventFilter(self)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
         layout.addWidget(self.tabs)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt API
+        self.filter.setFocus()
+
+    def shown_tiles(self) -> list[QToolButton]:
+        """The tiles the filter leaves, on the tab shown."""
+        page = self.tabs.currentWidget()
+        return [t for t in self.tiles.values() if page.isAncestorOf(t) and not t.isHidden()]
+
+    def _filter(self, text: str) -> None:
+        words = text.strip().lower()
+        first_tab = None
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            matches = 0
+            for key, tile in self.tiles.items():
+                if page.isAncestorOf(tile):
+                    label = registry.get_type(key).label.lower()
+                    visible = not words or words in label or words in key
+                    tile.setHidden(not visible)
+                    matches += visible
+            self.tabs.setTabEnabled(i, matches > 0 or not words)
+            if matches and first_tab is None:
+                first_tab = i
+        if words and first_tab is not None:  # the first tab with a match is shown
+            self.tabs.setCurrentIndex(first_tab)
 
     def _tile(self, ctype: registry.ConnectionType) -> QToolButton:
         tile = QToolButton()
@@ -93,9 +130,37 @@ class TypePage(QWizardPage):
         return tile
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt API
+        if watched is getattr(self, "filter", None):
+            return self._filter_key(event)
         if event.type() == event.Type.MouseButtonDblClick and watched.isEnabled():
             watched.setChecked(True)
             self.wizard().next()
+            return True
+        if event.type() == event.Type.KeyPress and event.key() in (Qt.Key.Key_Return,
+                                                                     Qt.Key.Key_Enter):
+            if watched.isEnabled():  # Enter on a tile: that type, and on to its form
+                watched.setChecked(True)
+                self.wizard().next()
+            return True
+        if event.type() == event.Type.KeyPress and event.text().isprintable() and \
+                event.text().strip():
+            if not hasattr(self, "filter"):
+                return False
+            self.filter.setFocus()  # typing on the tiles types in the filter
+            self.filter.setText(self.filter.text() + event.text())
+            return True
+        return False
+
+    def _filter_key(self, event: Any) -> bool:
+        if event.type() != event.Type.KeyPress:
+            return False
+        tiles = [t for t in self.shown_tiles() if t.isEnabled()]
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and len(tiles) == 1:
+            tiles[0].setChecked(True)
+            self.wizard().next()
+            return True
+        if event.key() == Qt.Key.Key_Down and tiles:
+            tiles[0].setFocus()
             return True
         return False
 
@@ -179,7 +244,29 @@ class DetailsPage(QWizardPage):
         self.form.name_edited.connect(self._name_touched)
         self.proof = self.tested_values = None
         self._set_status(None, "")
+        self._keyboard()
         self.completeChanged.emit()
+
+    def _keyboard(self) -> None:
+        """Tab goes through the fields in order, then Test; Enter in a field tests (or,
+        once the values passed, saves); the first field of the type has the focus."""
+        fields = self.form.focus_chain()
+        for before, after in zip(fields, [*fields[1:], self.test_button], strict=True):
+            QWidget.setTabOrder(before, after)
+        for field in fields:
+            field.installEventFilter(self)
+        first = next(iter(self.form.inputs.values()), self.form.name)
+        QTimer.singleShot(0, first.setFocus)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt API
+        if event.type() == event.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.tested_ok():  # Save, as its button would (validated first)
+                self.wizard().button(QWizard.WizardButton.FinishButton).click()
+            elif self.task is None:
+                self.start_test()
+            return True
+        return False
 
     def _name_touched(self) -> None:
         self.name_touched = True
@@ -299,6 +386,9 @@ class DetailsPage(QWizardPage):
             return
         self.tested_values = self._snapshot()
         self.proof = None
+        focused = QApplication.focusWidget()  # given back after the test (if on this page)
+        self.focus_before = focused if focused is not None and self.isAncestorOf(focused) \
+            else None
         self.task = self.bridge.submit(self, self.service.test, self.draft(), existing,
                                        on_done=self._tested, on_error=self._test_crashed,
                                        cancellable=True)
@@ -317,6 +407,9 @@ class DetailsPage(QWizardPage):
         self.cancel_button.setVisible(busy)
         self.spinner.setVisible(busy)
         self.completeChanged.emit()
+        before = getattr(self, "focus_before", None)
+        if not busy and before is not None and before.isVisible() and before.isEnabled():
+            before.setFocus()  # the focus stays where the user was, not where Qt moved it
 
     def _tested(self, proof: Proof) -> None:
         self.task = None

@@ -10,7 +10,7 @@ import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,7 +26,7 @@ from app import __version__, paths
 from app.services.errors import ConnectionInUse, NotFound, ServiceError, StoreError
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
-from ui.job_model import JobListModel, Progress
+from ui.job_model import JobListModel, JobRole, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
 from ui.store_problem import StoreProblem
@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Sluice")
         self.setWindowIcon(theme.icon("sluice.svg"))
         self.setMinimumSize(640, 480)
+        self.quit_anyway = False  # close even while jobs run (asked, or the session ends)
+        self.quit_after_runs = False
 
         self.model = ConnectionListModel(self)
         self.connections = ConnectionsPanel(self.model)
@@ -120,6 +122,9 @@ class MainWindow(QMainWindow):
         box.addWidget(self.splitter)
         box.addWidget(self.problem)
         self.setCentralWidget(holder)
+        chain = [*self.connections.focus_chain(), *self.jobs.focus_chain()]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)  # left column, then right, top to bottom
         self._menus()
         self.statusBar().showMessage("Ready")
 
@@ -240,9 +245,11 @@ class MainWindow(QMainWindow):
         new.triggered.connect(self.new_connection)
         new_job = QAction("New ETL job…", self, shortcut=QKeySequence("Ctrl+J"))
         new_job.triggered.connect(self.new_job)
-        prefs = QAction("Preferences…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        prefs = QAction("Preferences…", self)
+        _shortcut(prefs, QKeySequence.StandardKey.Preferences, "Ctrl+,")
         prefs.triggered.connect(self.show_preferences)
-        quit_action = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("Quit", self)
+        _shortcut(quit_action, QKeySequence.StandardKey.Quit, "Ctrl+Q")
         quit_action.triggered.connect(self.close)
         file_menu.addActions([new, new_job, prefs])
         self.store_actions = [new, new_job, prefs]  # need the store: off while it is unusable
@@ -263,8 +270,20 @@ class MainWindow(QMainWindow):
         logs.triggered.connect(self.show_logs)
         view_menu.addActions([refresh, logs])
         help_menu = self.menuBar().addMenu("&Help")
+        guide = QAction("User guide", self, shortcut=QKeySequence.StandardKey.HelpContents)
+        guide.triggered.connect(self.show_guide)
+        keys = QAction("Keyboard shortcuts", self)
+        keys.triggered.connect(self.show_shortcuts)
+        data = QAction("Open data folder", self)
+        data.triggered.connect(lambda: self._open_path(paths.data_dir()))
+        log = QAction("Open log file", self)
+        log.triggered.connect(self._open_log)
         about = QAction("About Sluice", self)
         about.triggered.connect(self.show_about)
+        help_menu.addActions([guide, keys])
+        help_menu.addSeparator()
+        help_menu.addActions([data, log])
+        help_menu.addSeparator()
         help_menu.addAction(about)
 
     def _restore_layout(self) -> None:
@@ -336,6 +355,34 @@ class MainWindow(QMainWindow):
         self.handles.pop(job_id, None)
         self.job_model.set_progress(job_id, None)
         self.jobs.set_busy(bool(self.handles))
+        if self.quit_after_runs and not self.handles:
+            self.quit_anyway = True
+            QTimer.singleShot(0, self.close)
+
+    # --- quitting ----------------------------------------------------------------------
+
+    def _ask_quit(self) -> None:
+        """Quit while jobs run? Wait for them, or cancel them (their destinations stay as
+        they were), or stay."""
+        names = [self.job_model.index(self.job_model.row_of(j)).data(JobRole).name
+                 for j in self.handles if self.job_model.row_of(j) >= 0]
+        one = len(self.handles) == 1
+        listed = ", ".join(f"“{n}”" for n in names)
+        self.quit_question = dialogs.choose(
+            self, "Quit Sluice?",
+            f"{'A job is' if one else f'{len(self.handles)} jobs are'} running: {listed}.",
+            "Cancelled runs leave their destinations as they were.",
+            [("Quit when finished", self._quit_when_finished),
+             ("Cancel the run and quit" if one else "Cancel the runs and quit",
+              self._cancel_and_quit)])
+
+    def _quit_when_finished(self) -> None:
+        self.quit_after_runs = True
+        self.statusBar().showMessage("Sluice will quit when the running jobs finish.")
+
+    def _cancel_and_quit(self) -> None:
+        self.quit_anyway = True
+        self.close()
 
     def _ran(self, job_id: str, run: RunView) -> None:
         self._finished(job_id)
@@ -544,6 +591,40 @@ class MainWindow(QMainWindow):
         self.log_dialog = LogDialog(self)
         self.log_dialog.open()
 
+    def show_guide(self) -> None:
+        from ui.help import GuideDialog
+
+        self.guide = GuideDialog(self)
+        self.guide.show()
+
+    def show_shortcuts(self) -> None:
+        from ui.help import ShortcutsDialog
+
+        menus = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                  a.text().rstrip("…")) for m in self.menuBar().actions()
+                 for a in m.menu().actions() if not a.shortcut().isEmpty()]
+        self.shortcuts = ShortcutsDialog(menus, self)
+        self.shortcuts.open()
+
+    def _open_log(self) -> None:
+        from app.logs import log_path
+
+        self._open_path(log_path())
+
+    def _open_path(self, path) -> bool:
+        """Open a folder or file with the desktop's own application; say so if it cannot."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        self.opened = path  # (what was asked for: tests read it)
+        if not path.exists():
+            self.statusBar().showMessage(f"{path} does not exist yet.", 10_000)
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.statusBar().showMessage(f"No application opens {path} here.", 10_000)
+            return False
+        return True
+
     def show_about(self) -> None:
         QMessageBox.about(
             self, "About Sluice",
@@ -553,6 +634,10 @@ class MainWindow(QMainWindow):
     # --- closing -----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.handles and not self.quit_anyway:
+            event.ignore()  # a run is in progress: asked first
+            self._ask_quit()
+            return
         self._save_layout()
         for handle in self.handles.values():
             handle.cancel.set()  # a run in progress stops; its destination is untouched
@@ -561,3 +646,10 @@ class MainWindow(QMainWindow):
             self.scheduler = None
         self.bridge.shutdown()
         super().closeEvent(event)
+
+
+def _shortcut(action: QAction, standard: QKeySequence.StandardKey, fallback: str) -> None:
+    """The platform's key for `standard`, or `fallback` where it has none (Preferences
+    and Quit have no key on several Linux desktops)."""
+    keys = QKeySequence.keyBindings(standard)
+    action.setShortcuts(keys or [QKeySequence(fallback)])

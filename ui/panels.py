@@ -84,6 +84,7 @@ class CardPanel(QFrame):
         create = QPushButton(create_label)
         create.setObjectName("primary")
         create.clicked.connect(self.add_requested)
+        self.create_button = create
         empty = _empty_state(empty_text, create)
 
         self.filter = QLineEdit()
@@ -112,6 +113,7 @@ class CardPanel(QFrame):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.installEventFilter(self)
+        self.view.viewport().installEventFilter(self)
         self.view.setAccessibleName(title)
         self.delegate = delegate
         delegate.setParent(self.view)
@@ -140,6 +142,13 @@ class CardPanel(QFrame):
             signal.connect(self._update_state)
         self._update_state()
 
+    def focus_chain(self) -> list[QWidget]:
+        """The panel's controls in the order Tab visits them: its buttons, the filter, the
+        cards (or the empty state's button)."""
+        buttons = [self.header.itemAt(i).widget() for i in range(self.header.count())]
+        return [*(b for b in buttons if isinstance(b, QPushButton | QToolButton)),
+                self.filter, self.view, self.create_button]
+
     def set_loaded(self) -> None:
         self.loaded = True
         self._update_state()
@@ -151,7 +160,11 @@ class CardPanel(QFrame):
             self.delegate.open_menu(self.view.visualRect(index), index)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
-        """The keys of a focused card (see __init__)."""
+        """The keys of a focused card (see __init__); a hovered button is forgotten when
+        the pointer leaves the list (for a dialog a button opened, say)."""
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Leave:
+            self.delegate.forget_hover()
+            return False
         if watched is self.view and event.type() == QEvent.Type.KeyPress:
             index = self.view.currentIndex()
             if not index.isValid():
@@ -230,6 +243,7 @@ class ConnectionsPanel(CardPanel):
         self.refresh_button.setIcon(theme.icon("refresh.svg"))
         self.refresh_button.setIconSize(QSize(18, 18))
         self.refresh_button.setToolTip("Test every connection again")
+        self.refresh_button.setAccessibleName("Test every connection again")
         self.refresh_button.clicked.connect(self.refresh_requested)
         self.header.insertWidget(self.header.indexOf(self.add_button), self.refresh_button)
         self._angle = 0
@@ -279,8 +293,8 @@ class JobsPanel(CardPanel):
         from ui.job_model import FilterRole
 
         delegate = JobCardDelegate()
-        super().__init__("ETL Jobs", model, FilterRole, delegate,
-                         "Filter by job, connection or table", "+ ETL Job", EMPTY_JOBS,
+        super().__init__("ETL jobs", model, FilterRole, delegate,
+                         "Filter by job, connection or table", "+ ETL job", EMPTY_JOBS,
                          "Create ETL job", parent)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
                    "edit": self.edit_requested, "history": self.history_requested,

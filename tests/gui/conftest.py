@@ -30,4 +30,5 @@ def make_window(qtbot, ctx):
     yield make
     for window in windows:
         if window.isVisible():
+            window.quit_anyway = True  # the session ends: no question about runs
             window.close()

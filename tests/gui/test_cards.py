@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QMenu
 
@@ -109,3 +109,17 @@ def test_a_failed_connection_says_why_on_its_card_and_by_shape(qtbot, make_windo
     centre = QPoint(rect.left() + 4 + 18, rect.center().y())
     ratio = image.devicePixelRatio()
     assert image.pixelColor(int(centre.x() * ratio), int(centre.y() * ratio)).lightness() > 200
+
+
+def test_a_hovered_button_is_forgotten_when_the_pointer_leaves(qtbot, make_window, ctx,
+                                                              pg_db):
+    window = _job_window(qtbot, make_window, ctx, pg_db, 1400)
+    rect, index = card_rect(window.jobs, LONG)
+    delegate = window.jobs.delegate
+    delete = delegate.button_rects(rect, delegate.shown_buttons(
+        rect, delegate.content(index)))["delete"]
+    qtbot.mouseMove(window.jobs.view.viewport(), delete.center())
+    qtbot.waitUntil(lambda: delegate._hover == (index.row(), "delete"))
+    # A dialog opened by the button takes the pointer: the highlight must not stay.
+    QApplication.sendEvent(window.jobs.view.viewport(), QEvent(QEvent.Type.Leave))
+    assert delegate._hover is None

@@ -90,6 +90,53 @@ def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db)
     assert warehouse_rows("select count(*) from orders") == [(10,)]
 
 
+def _running(qtbot, window, name: str) -> None:
+    _click(qtbot, window, name, "run")
+    qtbot.waitUntil(lambda: (_job_card(window, name)[1].data(ProgressRole) or 0) and
+                    _job_card(window, name)[1].data(ProgressRole).rows > 0, timeout=30_000)
+
+
+def test_quitting_during_a_run_asks_and_can_cancel_it(qtbot, make_window, ctx, pg_db):
+    orders_table(pg_db, 10)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    assert JobService(ctx).run("Orders").status == "succeeded"
+    orders_table(pg_db, 2_000_000)
+    window = make_window()
+    _running(qtbot, window, "Orders")
+    window.close()
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    box = active_modal()
+    assert box.text() == "A job is running: “Orders”."
+    assert window.isVisible()  # nothing happens until the user says
+    qtbot.keyClick(box, Qt.Key.Key_Escape)  # stay
+    qtbot.waitUntil(lambda: not box.isVisible())
+    assert window.isVisible() and window.handles
+    window.close()
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    confirm(qtbot, "Cancel the run and quit")
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    qtbot.waitUntil(lambda: JobService(ctx).runs("Orders", 1)[0].status == "cancelled",
+                    timeout=30_000)
+    assert warehouse_rows("select count(*) from orders") == [(10,)]
+
+
+def test_quitting_can_wait_for_the_run_to_finish(qtbot, make_window, ctx, pg_db):
+    orders_table(pg_db, 300_000)
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders")])
+    window = make_window()
+    _running(qtbot, window, "Orders")
+    window.close()
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox))
+    confirm(qtbot, "Quit when finished")
+    assert window.statusBar().currentMessage() == \
+        "Sluice will quit when the running jobs finish."
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=60_000)
+    assert JobService(ctx).runs("Orders", 1)[0].status == "succeeded"
+    assert warehouse_rows("select count(*) from orders") == [(300_000,)]
+
+
 def test_a_job_running_elsewhere_is_refused_with_a_message(qtbot, make_window, ctx, pg_db):
     orders_table(pg_db, 5)
     save_connection(ctx, "postgresql", "src", pg_db.params())

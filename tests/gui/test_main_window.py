@@ -50,6 +50,18 @@ def test_preferences_change_timeout_and_theme(qtbot, make_window, ctx, qapp):
     qtbot.waitExposed(dialog)
     assert dialog.note.isVisible()  # the test keyring is not an encrypted OS keyring
     assert "not an encrypted OS keyring" in dialog.note.text()
+    # The spin box's arrows work with the mouse (the style sheet once hid them).
+    from PySide6.QtWidgets import QStyle, QStyleOptionSpinBox
+
+    spin = dialog.timeout
+    option = QStyleOptionSpinBox()
+    spin.initStyleOption(option)
+    up = spin.style().subControlRect(QStyle.ComplexControl.CC_SpinBox, option,
+                                     QStyle.SubControl.SC_SpinBoxUp, spin)
+    assert up.width() >= 16 and up.height() >= 10
+    before = spin.value()
+    qtbot.mouseClick(spin, Qt.MouseButton.LeftButton, pos=up.center())
+    assert spin.value() == before + 1
     dialog.timeout.setValue(25)
     dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
     save = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
@@ -160,3 +172,26 @@ def test_a_read_only_or_full_store_is_shown_in_the_window(qtbot, tmp_path, monke
     finally:
         subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=False)
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_help_offers_the_guide_the_keys_and_the_files(qtbot, make_window):
+    from app import paths
+    from app.logs import log_path
+
+    window = make_window()
+    _action(window, "User guide").trigger()
+    qtbot.waitExposed(window.guide)
+    text = window.guide.text.toPlainText()
+    assert "Quick start" in text and "make run" in text  # the README, read offline
+    window.guide.close()
+    _action(window, "Keyboard shortcuts").trigger()
+    table = window.shortcuts.table
+    rows = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
+    assert rows["New connection"] == "Ctrl+N" and rows["Quit"] == "Ctrl+Q"
+    assert rows["Preferences"] == "Ctrl+,"
+    assert "Enter" in rows.values() and "Delete" in rows.values()
+    window.shortcuts.close()
+    _action(window, "Open data folder").trigger()
+    assert window.opened == paths.data_dir()
+    _action(window, "Open log file").trigger()
+    assert window.opened == log_path()

@@ -1,0 +1,101 @@
+"""A connection made by keyboard alone: a shortcut, type to filter, Enter, the fields in
+Tab order, Enter to test, Enter to save."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWizard
+
+from tests.gui.helpers import card_rect, dot_color
+from ui import theme
+
+
+def _active(qtbot, window):
+    window.windowHandle().requestActivate()  # shortcuts reach the active window only
+    qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+def _focused():
+    return QApplication.focusWidget()
+
+
+def test_a_connection_by_keyboard_alone(qtbot, make_window, mariadb_db):
+    window = _active(qtbot, make_window())
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    wizard = window.wizard
+    qtbot.waitExposed(wizard)
+    types = wizard.type_page
+    qtbot.waitUntil(lambda: _focused() is types.filter)
+    qtbot.keyClicks(_focused(), "maria")
+    assert [t.property("type_key") for t in types.shown_tiles()] == ["mariadb"]
+    qtbot.keyClick(_focused(), Qt.Key.Key_Return)
+    page = wizard.details
+    qtbot.waitUntil(lambda: wizard.currentId() == 1)
+    qtbot.waitUntil(lambda: _focused() is page.form.inputs["host"])  # the first field
+    # Tab walks the fields in order and ends on Test.
+    order = []
+    for _ in range(len(page.form.inputs)):
+        order.append(_focused())
+        qtbot.keyClick(_focused(), Qt.Key.Key_Tab)
+    order.append(_focused())
+    inputs = page.form.inputs
+    assert order == [inputs["host"], inputs["port"], inputs["database"], inputs["user"],
+                     inputs["password"], page.test_button]
+    # Fill them by keyboard, from the host again.
+    inputs["host"].setFocus()
+    for key, value in (("host", mariadb_db.host), ("port", str(mariadb_db.port)),
+                       ("database", mariadb_db.database), ("user", mariadb_db.user),
+                       ("password", mariadb_db.password)):
+        assert _focused() is inputs[key]
+        _focused().selectAll()
+        qtbot.keyClicks(_focused(), value)
+        qtbot.keyClick(_focused(), Qt.Key.Key_Tab)
+    inputs["password"].setFocus()
+    qtbot.keyClick(_focused(), Qt.Key.Key_Return)  # Enter tests...
+    qtbot.waitUntil(lambda: page.task is None and page.proof is not None, timeout=20_000)
+    assert page.status.property("tone") == "ok", page.status.text()
+    assert _focused() is inputs["password"]  # the focus stayed where it was
+    qtbot.keyClick(_focused(), Qt.Key.Key_Return)  # ...and, once tested, saves
+    qtbot.waitUntil(lambda: not wizard.isVisible())
+    name = f"MariaDB - {mariadb_db.database}"
+    card_rect(window.connections, name)
+    assert dot_color(window, name) == theme.DOT["ok"]
+
+
+def test_tiles_take_typing_and_show_the_focus(qtbot, make_window):
+    window = _active(qtbot, make_window())
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    wizard = window.wizard
+    qtbot.waitExposed(wizard)
+    types = wizard.type_page
+    qtbot.waitUntil(lambda: _focused() is types.filter)
+    qtbot.keyClick(types.filter, Qt.Key.Key_Down)  # to the tiles
+    tile = _focused()
+    assert tile in types.tiles.values()
+    qtbot.keyClicks(tile, "csv")  # typing on a tile filters too
+    assert types.filter.text() == "csv"
+    assert [t.property("type_key") for t in types.shown_tiles()] == ["csv"]
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled() is False
+    qtbot.keyClick(types.filter, Qt.Key.Key_Down)
+    qtbot.keyClick(_focused(), Qt.Key.Key_Space)  # Space ticks the focused tile
+    assert types.type_key == "csv"
+
+
+def test_tab_walks_the_main_window_column_by_column(qtbot, make_window, ctx, tmp_path):
+    import sqlite3
+
+    from tests.integration.engine_helpers import save_connection
+
+    sqlite3.connect(tmp_path / "a.db").close()
+    save_connection(ctx, "sqlite", "A", {"path": str(tmp_path / "a.db")})
+    window = _active(qtbot, make_window())
+    c, j = window.connections, window.jobs
+    c.refresh_button.setFocus()
+    seen = []
+    for _ in range(6):
+        seen.append(_focused())
+        qtbot.keyClick(_focused(), Qt.Key.Key_Tab)
+    # (The jobs' filter waits for a first job; the empty list offers its button instead.)
+    assert seen == [c.refresh_button, c.add_button, c.filter, c.view, j.add_button,
+                    j.create_button]
