@@ -169,6 +169,64 @@ def mariadb_ist_server():
 
     A server in UTC hides a reader that never sets its session zone; this one shows it.
     """
+    yield from _private_mariadb(["--default-time-zone=+05:30"])
+
+
+@pytest.fixture(scope="session")
+def mariadb_tls_server():
+    """A private MariaDB that offers TLS, with a certificate for 127.0.0.1 signed by a CA
+    of the test's own (`Server.database` holds the CA file's path)."""
+    workdir = Path(tempfile.mkdtemp(prefix="sluice-tls-"))
+    ca = _certificates(workdir)
+    for server in _private_mariadb([f"--ssl-ca={ca}", f"--ssl-cert={workdir / 'server.pem'}",
+                                    f"--ssl-key={workdir / 'server.key'}"]):
+        yield Server(server.host, server.port, server.user, server.password, str(ca))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _certificates(workdir: Path) -> Path:
+    """A CA, and a server certificate it signed for 127.0.0.1; returns the CA's file."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def cert(subject: str, key, issuer: str, issuer_key, ca: bool):
+        builder = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                   .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=30))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True))
+        if not ca:
+            builder = builder.add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                 x509.DNSName("localhost")]), False)
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), \
+        ec.generate_private_key(ec.SECP256R1())
+    ca = cert("Sluice test CA", ca_key, "Sluice test CA", ca_key, True)
+    server = cert("localhost", server_key, "Sluice test CA", ca_key, False)
+    (workdir / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (workdir / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    (workdir / "server.key").write_bytes(server_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption()))
+    if os.geteuid() == 0:
+        for path in (workdir, *workdir.iterdir()):
+            shutil.chown(path, "mysql", "mysql")
+    return workdir / "ca.pem"
+
+
+def _private_mariadb(extra: list[str]):
+    """Start a MariaDB of the local binaries with `extra` options; yields its Server."""
     install, daemon = shutil.which("mariadb-install-db"), Path("/usr/sbin/mariadbd")
     if install is None or not daemon.exists():
         unavailable("MariaDB's mariadb-install-db", FileNotFoundError("mariadb-install-db"))
@@ -183,7 +241,7 @@ def mariadb_ist_server():
     server = subprocess.Popen(
         [daemon, "--no-defaults", *user, f"--datadir={data}", f"--port={port}",
          "--bind-address=127.0.0.1", f"--socket={workdir / 'sock'}",
-         f"--pid-file={workdir / 'pid'}", "--default-time-zone=+05:30", "--skip-log-bin",
+         f"--pid-file={workdir / 'pid'}", *extra, "--skip-log-bin",
          "--innodb-buffer-pool-size=16M", f"--log-error={workdir / 'err'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # mariadb-admin retries (once a second, up to 60 times) until the server answers.

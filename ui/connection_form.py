@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,6 +42,7 @@ class ConnectionForm(QWidget):
         super().__init__(parent)
         self.ctype = ctype
         self.inputs: dict[str, QWidget] = {}
+        self.browse_buttons: dict[str, QToolButton] = {}  # of path fields
         self.errors: dict[str, QLabel] = {}
         layout = QFormLayout(self)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -137,6 +138,9 @@ class ConnectionForm(QWidget):
         browse = QToolButton()
         browse.setObjectName("action")
         browse.setText("Browse…")
+        browse.setAccessibleName(f"Browse for {f.label.lower()}")
+        browse.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.browse_buttons[f.key] = browse
         line.addWidget(browse)
         assert isinstance(edit, QLineEdit)
         if self.ctype.category == FILES and f.key == "path":
@@ -160,12 +164,10 @@ class ConnectionForm(QWidget):
     def focus_chain(self) -> list[QWidget]:
         """The form's fields in the order Tab visits them: name, URL, then the type's."""
         chain: list[QWidget] = [self.name] + ([self.url] if self.url is not None else [])
-        for widget in self.inputs.values():
+        for key, widget in self.inputs.items():
             chain.append(widget)
-            browse = widget.parent().findChild(QToolButton) if widget.parent() else None
-            if browse is not None and browse.parent() is widget.parent() and \
-                    browse not in chain:
-                chain.append(browse)
+            if key in self.browse_buttons:
+                chain.append(self.browse_buttons[key])
         return chain
 
     # --- values ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+from app.connectors import tls
 from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, first_line
 from app.connectors.postgres import EXACT_COUNT_BELOW, EXACT_COUNT_TABLES
 
@@ -23,12 +24,14 @@ class MySQLConnector(Connector):
         probe.stage("authenticate")
         seconds = probe.seconds()
         try:
-            return pymysql.connect(
-                host=p["host"], port=p["port"], user=p["user"],
+            return tls.connect(
+                p, host=p["host"], port=p["port"], user=p["user"],
                 password=self.secrets.get("password", ""), database=p["database"],
                 connect_timeout=seconds, read_timeout=seconds, write_timeout=seconds,
                 charset="utf8mb4",
             )
+        except tls.Refused as exc:
+            raise Failed(str(exc)) from exc
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else None
             if code == ACCESS_DENIED:

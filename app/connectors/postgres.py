@@ -55,6 +55,7 @@ class PostgresConnector(Connector):
             return psycopg2.connect(
                 host=p["host"], port=p["port"], dbname=p["database"], user=p["user"],
                 password=self.secrets.get("password"), sslmode=p.get("sslmode", "prefer"),
+                **({"sslrootcert": p["sslrootcert"]} if p.get("sslrootcert") else {}),
                 connect_timeout=probe.seconds(minimum=2), application_name="Sluice",
                 options=f"-c statement_timeout={max(timeout_ms, 1000)}",
             )

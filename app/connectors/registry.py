@@ -180,17 +180,25 @@ NET = ("host", "port", "database", "user")
 FILE_ID = ("path",)
 _SSL = Field("sslmode", "SSL mode", kind="choice", default="prefer",
              choices=("disable", "allow", "prefer", "require", "verify-ca", "verify-full"))
+_PG_CA = Field("sslrootcert", "CA file", kind="path",
+               help="The certificate authority that signed the server's certificate "
+                    "(verify-ca, verify-full). Empty: the system's.")
+_MY_SSL = Field("ssl_mode", "SSL mode", kind="choice", default="preferred",
+                choices=("preferred", "disabled", "required", "verify-ca", "verify-identity"))
+_MY_CA = Field("ssl_ca", "CA file", kind="path",
+               help="The certificate authority that signed the server's certificate "
+                    "(verify-ca, verify-identity). Empty: the system's.")
 _ENCODING = Field("encoding", "Encoding", default="utf-8")
 _KEY_FILE = Field("key_file", "Service-account key file", kind="path",
                   help="Empty: application default credentials.")
 
 TYPES: tuple[ConnectionType, ...] = (
-    ConnectionType("postgresql", "PostgreSQL", RELATIONAL, (*_host(5432), _SSL),
+    ConnectionType("postgresql", "PostgreSQL", RELATIONAL, (*_host(5432), _SSL, _PG_CA),
                    Driver("psycopg2", "psycopg2-binary"),
                    "app.connectors.postgres:PostgresConnector", NET),
-    ConnectionType("mysql", "MySQL", RELATIONAL, _host(3306),
+    ConnectionType("mysql", "MySQL", RELATIONAL, (*_host(3306), _MY_SSL, _MY_CA),
                    Driver("pymysql", "PyMySQL"), "app.connectors.mysql:MySQLConnector", NET),
-    ConnectionType("mariadb", "MariaDB", RELATIONAL, _host(3306),
+    ConnectionType("mariadb", "MariaDB", RELATIONAL, (*_host(3306), _MY_SSL, _MY_CA),
                    Driver("pymysql", "PyMySQL"), "app.connectors.mysql:MySQLConnector", NET),
     ConnectionType("oracle", "Oracle", RELATIONAL, _host(1521, "Service name"),
                    Driver("oracledb", "oracledb"), "app.connectors.drivers:OracleConnector", NET),

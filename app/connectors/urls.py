@@ -9,11 +9,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 SCHEMES = {"postgresql": ("postgresql", "postgres"), "mysql": ("mysql", "mariadb"),
            "mariadb": ("mariadb", "mysql")}
 # Query parameters that are form fields of the type, by their spellings in the wild.
+_MYSQL_QUERY = {"ssl_mode": "ssl_mode", "sslmode": "ssl_mode", "ssl_ca": "ssl_ca"}
 QUERY_FIELDS = {
-    "postgresql": {"sslmode": "sslmode"},
-    "mysql": {},
-    "mariadb": {},
+    "postgresql": {"sslmode": "sslmode", "sslrootcert": "sslrootcert"},
+    "mysql": _MYSQL_QUERY,
+    "mariadb": _MYSQL_QUERY,
 }
+MODE_FIELDS = ("sslmode", "ssl_mode")  # values as the form spells them: verify-ca
 
 
 def takes_url(type_key: str) -> bool:
@@ -49,7 +51,8 @@ def from_url(type_key: str, url: str) -> dict[str, str]:
     for name, found in parse_qs(parts.query).items():
         field = QUERY_FIELDS[type_key].get(name.lower().replace("-", "_"))
         if field:
-            values[field] = found[-1].lower().replace("_", "-")
+            value = found[-1]
+            values[field] = value.lower().replace("_", "-") if field in MODE_FIELDS else value
     if "host" not in values:
         raise ValueError(f"{text!r} names no host.")
     return values

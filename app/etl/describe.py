@@ -69,9 +69,10 @@ def _inspect(type_key: str, params: dict, secrets: dict,
     from sqlalchemy.pool import NullPool
 
     from app.etl import types
-    from app.etl.readers.sql import engine_url
+    from app.etl.readers.sql import connect_args, engine_url
 
-    engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
+    engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool,
+                           connect_args=connect_args(type_key, params))
     try:
         with engine.connect() as conn, warnings.catch_warnings():
             # A type SQLAlchemy does not know is read as text; the reader says so in the log.

@@ -33,15 +33,16 @@ def test_a_connection_by_keyboard_alone(qtbot, make_window, mariadb_db):
     page = wizard.details
     qtbot.waitUntil(lambda: wizard.currentId() == 1)
     qtbot.waitUntil(lambda: _focused() is page.form.inputs["host"])  # the first field
-    # Tab walks the fields in order and ends on Test.
+    # Tab walks the fields in order (a path field's Browse button after it), ends on Test.
+    inputs = page.form.inputs
+    expected = [inputs["host"], inputs["port"], inputs["database"], inputs["user"],
+                inputs["password"], inputs["ssl_mode"], inputs["ssl_ca"],
+                page.form.browse_buttons["ssl_ca"], page.test_button]
     order = []
-    for _ in range(len(page.form.inputs)):
+    for _ in expected:
         order.append(_focused())
         qtbot.keyClick(_focused(), Qt.Key.Key_Tab)
-    order.append(_focused())
-    inputs = page.form.inputs
-    assert order == [inputs["host"], inputs["port"], inputs["database"], inputs["user"],
-                     inputs["password"], page.test_button]
+    assert order == expected
     # Fill them by keyboard, from the host again.
     inputs["host"].setFocus()
     for key, value in (("host", mariadb_db.host), ("port", str(mariadb_db.port)),

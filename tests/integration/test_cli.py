@@ -44,7 +44,8 @@ def test_add_list_test_tables_edit_delete(mariadb_db, pg_db, isolated_home, keyr
     maria = listed[0]
     assert maria["type"] == "mariadb" and maria["has_secret"] is True
     assert maria["params"] == {"host": mariadb_db.host, "port": mariadb_db.port,
-                               "database": mariadb_db.database, "user": mariadb_db.user}
+                               "database": mariadb_db.database, "user": mariadb_db.user,
+                               "ssl_mode": "preferred"}  # TLS where the server offers it
     assert maria["last_test"]["status"] == "ok"
     keyring.core.init_backend()
     assert mariadb_db.password in keyring.get_password("sluice", f"conn-{maria['id']}")
@@ -137,7 +138,7 @@ def test_types_json_is_the_registry():
     assert pg["category"] == "relational" and pg["default_port"] == 5432
     assert pg["driver"] == {"module": "psycopg2", "package": "psycopg2-binary", "installed": True}
     assert {f["key"] for f in pg["fields"]} == {"host", "port", "database", "user", "password",
-                                                "sslmode"}
+                                                "sslmode", "sslrootcert"}
 
 
 def test_secret_backend_choice_and_vault(mariadb_db):

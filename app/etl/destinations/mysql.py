@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from app.connectors import tls
 from app.etl.destinations import Target
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
@@ -80,10 +81,12 @@ class MySqlDestination(SqlDestination):
         self.local_files = True
         self._loaded: dict[str, int] = {}  # rows loaded so far, by staging table
         try:
-            self.conn = pymysql.connect(
-                host=params["host"], port=int(params["port"]), user=params["user"],
+            self.conn = tls.connect(
+                params, host=params["host"], port=int(params["port"]), user=params["user"],
                 password=secrets.get("password", ""), database=params["database"],
                 charset="utf8mb4", autocommit=True, connect_timeout=10, local_infile=True)
+        except tls.Refused as exc:
+            raise RunError(str(exc)) from exc
         except pymysql.err.OperationalError as exc:
             raise RunError(f"Cannot connect to {params['host']}: {exc.args[-1]}") from exc
         self.execute("SET time_zone = '+00:00'")

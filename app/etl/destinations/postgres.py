@@ -70,7 +70,8 @@ def adbc_uri(params: dict, secrets: dict) -> str:
     user = url_quote(params["user"], safe="")
     password = secrets.get("password")
     auth = f"{user}:{url_quote(password, safe='')}" if password else user
-    query = urlencode({"sslmode": params.get("sslmode", "prefer"),
+    tls = {"sslrootcert": params["sslrootcert"]} if params.get("sslrootcert") else {}
+    query = urlencode({"sslmode": params.get("sslmode", "prefer"), **tls,
                        "application_name": "Sluice", "connect_timeout": 10,
                        # A peer that vanished (network gone, machine off) is noticed.
                        "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,

@@ -35,6 +35,7 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from app.connectors import tls
 from app.connectors.base import url_host
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
@@ -169,10 +170,12 @@ def connect(params: dict, secrets: dict, **options):
     import pymysql
 
     try:
-        return pymysql.connect(host=params["host"], port=int(params["port"]),
-                               user=params["user"], password=secrets.get("password", ""),
-                               database=params["database"], charset="utf8mb4",
-                               connect_timeout=10, **options)
+        return tls.connect(params, host=params["host"], port=int(params["port"]),
+                           user=params["user"], password=secrets.get("password", ""),
+                           database=params["database"], charset="utf8mb4",
+                           connect_timeout=10, **options)
+    except tls.Refused as exc:
+        raise RunError(str(exc)) from exc
     except pymysql.err.MySQLError as exc:
         raise RunError(f"Cannot connect to {params['host']}: {exc.args[-1]}") from exc
 
@@ -237,8 +240,11 @@ class MySqlReader(BaseReader):
         return pa.RecordBatch.from_arrays(out, schema=self.schema)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
+        # connectorx speaks no TLS here: where the connection is encrypted (the server
+        # offers it, or it is required) the rows come through PyMySQL, encrypted too.
+        safe = self.request.safe or tls.encrypted(self.conn)
         try:
-            yield from (self._safe() if self.request.safe else self._fast())
+            yield from (self._safe() if safe else self._fast())
         finally:
             self._note_zero_dates()
 

@@ -81,6 +81,7 @@ def connect(params: dict, secrets: dict, timeout: int = 10):
             host=params["host"], port=params["port"], dbname=params["database"],
             user=params["user"], password=secrets.get("password"),
             sslmode=params.get("sslmode", "prefer"), connect_timeout=timeout,
+            **({"sslrootcert": params["sslrootcert"]} if params.get("sslrootcert") else {}),
             application_name="Sluice",
             # A peer that vanished (network gone, machine off) is noticed in minutes.
             keepalives=1, keepalives_idle=60, keepalives_interval=10, keepalives_count=6,

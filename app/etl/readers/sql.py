@@ -43,6 +43,21 @@ def engine_url(type_key: str, params: dict, secrets: dict):
                       query=query)
 
 
+def connect_args(type_key: str, params: dict) -> dict:
+    """The driver's own options a saved connection asks for: TLS (see app.connectors.tls
+    for MySQL and MariaDB; PostgreSQL's sslmode and CA file)."""
+    if type_key in ("mysql", "mariadb"):
+        from app.connectors import tls
+
+        return tls.pymysql_options(params)
+    if type_key in ("postgresql", "redshift"):
+        out = {"sslmode": params.get("sslmode") or "prefer"}
+        if params.get("sslrootcert"):
+            out["sslrootcert"] = params["sslrootcert"]
+        return out
+    return {}
+
+
 def _column(values: list, arrow_type: pa.DataType) -> pa.Array:
     if pa.types.is_timestamp(arrow_type) and arrow_type.tz:
         values = [v.astimezone(UTC) if isinstance(v, datetime) and v.tzinfo else v
@@ -63,7 +78,8 @@ class SqlReader(BaseReader):
 
         super().__init__()
         self.request, self.cancel = request, cancel
-        self.engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool)
+        self.engine = create_engine(engine_url(type_key, params, secrets), poolclass=NullPool,
+                                    connect_args=connect_args(type_key, params))
         try:
             self.conn = self.engine.connect()
         except exc.DBAPIError as error:

@@ -22,6 +22,12 @@ from app.connectors.urls import from_url
      {"host": "maria.local", "database": "crm", "user": "app"}),
     ("mariadb", "mariadb://app@maria.local:3307/crm",
      {"host": "maria.local", "port": "3307", "database": "crm", "user": "app"}),
+    ("mysql", "mysql://app@db/crm?ssl-mode=VERIFY_IDENTITY&ssl-ca=/etc/ssl/My%20CA.pem",
+     {"host": "db", "database": "crm", "user": "app", "ssl_mode": "verify-identity",
+      "ssl_ca": "/etc/ssl/My CA.pem"}),
+    ("postgresql", "postgresql://u@h/d?sslmode=verify-full&sslrootcert=/certs/Root.crt",
+     {"host": "h", "database": "d", "user": "u", "sslmode": "verify-full",
+      "sslrootcert": "/certs/Root.crt"}),
 ])
 def test_a_url_fills_the_fields_it_names(type_key, url, values):
     assert from_url(type_key, url) == values
