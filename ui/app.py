@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui import settings, theme
@@ -36,7 +36,9 @@ def run_gui(smoke: bool = False) -> int:
     window.show()
     if smoke:
         QTimer.singleShot(0, lambda: print(f"shown_at={time.time():.6f}", flush=True))
-        window.loaded.connect(lambda: print(f"loaded_at={time.time():.6f}", flush=True))
+        stall = _stall_meter(app)
+        window.loaded.connect(lambda: print(f"loaded_at={time.time():.6f}\n"
+                                            f"stall_ms={stall():.1f}", flush=True))
         window.loaded.connect(window.close, type=Qt.ConnectionType.QueuedConnection)
         window.loaded.connect(app.quit, type=Qt.ConnectionType.QueuedConnection)
     QTimer.singleShot(0, window.load)
@@ -45,3 +47,22 @@ def run_gui(smoke: bool = False) -> int:
     finally:
         if window.ctx is not None:
             window.ctx.close()
+
+
+def _stall_meter(app: QApplication):
+    """The longest the event loop went without turning, from now on (a 2 ms timer that
+    notes the gaps between its ticks); call the result for the figure in ms."""
+    clock = QElapsedTimer()
+    clock.start()
+    last, worst = [0], [0]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        worst[0] = max(worst[0], now - last[0])
+        last[0] = now
+
+    timer = QTimer(app)
+    timer.setInterval(2)
+    timer.timeout.connect(tick)
+    timer.start()
+    return lambda: float(max(worst[0], clock.elapsed() - last[0]))

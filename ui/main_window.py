@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
-from app.services.errors import ConnectionInUse, NotFound, ServiceError, StoreError
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
 from ui.job_model import JobListModel, JobRole, Progress
@@ -75,9 +74,11 @@ class ScheduleBell(QObject):
 class MainWindow(QMainWindow):
     """Signals:
         loaded(): the store is open and the connection list is filled.
+        load_failed(): the store cannot be used (the window says why).
     """
 
     loaded = Signal()
+    load_failed = Signal()
 
     def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True,
                  schedule: bool = True) -> None:
@@ -142,30 +143,45 @@ class MainWindow(QMainWindow):
         self._restore_layout()
 
     def load(self) -> None:
-        """Open the store, list the connections, and (by default) start testing them."""
+        """Open the store and read the lists on a worker (the window paints meanwhile),
+        then show them and (by default) start testing the connections. `loaded` is
+        emitted when the lists are shown; `load_failed` when the store cannot be used."""
+        self.bridge.submit(self, self._open_and_read, on_done=self._opened,
+                           on_error=self._open_failed)
+
+    def _open_and_read(self):
+        """(worker thread) The context, its services and what the lists show."""
         from app.services.connections import ConnectionService
         from app.services.jobs import JobService
 
-        try:
-            self.ctx = self._open_context()
-        except StoreError as exc:
-            # Said in the window, in place of the lists (which would wait for ever).
-            from app.services.context import has_backup
+        ctx = self._open_context()
+        service, jobs = ConnectionService(ctx), JobService(ctx)
+        last = jobs.last_runs()
+        return ctx, service, jobs, service.list(), \
+            [(job, last.get(job.id)) for job in jobs.list()]
 
-            self.problem.show_fault(str(exc), exc.kind == "corrupt" and has_backup())
-            for action in self.store_actions:
-                action.setEnabled(False)
-            self.splitter.hide()
-            self.problem.show()
-            self.statusBar().showMessage("The metadata store cannot be used")
-            return
+    def _open_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, _errors().StoreError):
+            raise exc
+        # Said in the window, in place of the lists (which would wait for ever).
+        from app.services.context import has_backup
+
+        self.problem.show_fault(str(exc), exc.kind == "corrupt" and has_backup())
+        for action in self.store_actions:
+            action.setEnabled(False)
+        self.splitter.hide()
+        self.problem.show()
+        self.statusBar().showMessage("The metadata store cannot be used")
+        self.load_failed.emit()
+
+    def _opened(self, loaded) -> None:
+        self.ctx, self.service, self.job_service, views, rows = loaded
         self.problem.hide()
         self.splitter.show()
         for action in self.store_actions:
             action.setEnabled(True)
-        self.service = ConnectionService(self.ctx)
-        self.job_service = JobService(self.ctx)
-        self.reload()
+        self.model.set_views(views)
+        self.job_model.set_jobs(rows)
         # Everything loaded so far lives as long as the app: keep it out of the cyclic
         # collector, whose full passes over it stalled the event loop for ~100 ms.
         gc.freeze()
@@ -231,7 +247,7 @@ class MainWindow(QMainWindow):
 
         try:
             said = restore_store()
-        except (StoreError, OSError) as exc:
+        except (_errors().StoreError, OSError) as exc:
             dialogs.message(self, "Restore failed", str(exc))
             return
         self.load()
@@ -321,11 +337,8 @@ class MainWindow(QMainWindow):
     def reload_jobs(self) -> None:
         if self.scheduler is not None:
             self.scheduler.sync()
-        rows = []
-        for job in self.job_service.list():
-            runs = self.job_service.runs(job.id, limit=1)
-            rows.append((job, runs[0] if runs else None))
-        self.job_model.set_jobs(rows)
+        last = self.job_service.last_runs()
+        self.job_model.set_jobs([(job, last.get(job.id)) for job in self.job_service.list()])
         for job_id in self.handles:
             self.job_model.set_progress(job_id, Progress())
 
@@ -421,7 +434,7 @@ class MainWindow(QMainWindow):
         """The item as stored now, or None (and the lists reloaded) when it is gone."""
         try:
             return get(item_id)
-        except NotFound:
+        except _errors().NotFound:
             self.reload()
             return None
 
@@ -507,13 +520,13 @@ class MainWindow(QMainWindow):
         self.connections.set_busy(self.model.testing)
         try:
             self.model.update_view(self.service.get(conn_id))
-        except NotFound:
+        except _errors().NotFound:
             self.reload()
 
     def _test_failed(self, conn_id: str, exc: BaseException) -> None:
         self.model.set_testing(conn_id, False)
         self.connections.set_busy(self.model.testing)
-        if isinstance(exc, NotFound):
+        if isinstance(exc, _errors().NotFound):
             self.reload()
         else:
             self.statusBar().showMessage(f"Could not test a connection: {exc}", 10_000)
@@ -557,7 +570,7 @@ class MainWindow(QMainWindow):
             return
         if view.used_by:
             self.notice = dialogs.message(
-                self, "Connection in use", str(ConnectionInUse(view.name, view.used_by)))
+                self, "Connection in use", str(_errors().ConnectionInUse(view.name, view.used_by)))
             return
         self.notice = dialogs.confirm(
             self, "Delete connection",
@@ -568,7 +581,7 @@ class MainWindow(QMainWindow):
         try:
             view = self.service.get(conn_id)
             self.service.delete(conn_id)
-        except ServiceError as exc:
+        except _errors().ServiceError as exc:
             self.notice = dialogs.message(self, "Connection not deleted", str(exc))
             return
         self.reload()
@@ -653,3 +666,11 @@ def _shortcut(action: QAction, standard: QKeySequence.StandardKey, fallback: str
     and Quit have no key on several Linux desktops)."""
     keys = QKeySequence.keyBindings(standard)
     action.setShortcuts(keys or [QKeySequence(fallback)])
+
+
+def _errors():
+    """The services' errors, imported when first needed: they bring the store's SQLAlchemy,
+    which the window does not wait for (see MainWindow.load)."""
+    from app.services import errors
+
+    return errors

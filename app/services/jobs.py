@@ -162,6 +162,16 @@ class JobService:
                              .order_by(Run.started_at.desc()).limit(limit)).all()
             return [run_view(r) for r in rows]
 
+    def last_runs(self) -> dict[str, RunView]:
+        """Every job's newest run, by job id, in one query (the window's list)."""
+        reap(self.ctx.store)
+        with self.ctx.store.session() as s:
+            newest = select(Run.job_id, func.max(Run.started_at).label("at")) \
+                .group_by(Run.job_id).subquery()
+            rows = s.scalars(select(Run).join(newest, (Run.job_id == newest.c.job_id) &
+                                              (Run.started_at == newest.c.at))).all()
+            return {r.job_id: run_view(r) for r in rows}
+
     # --- creating ------------------------------------------------------------------
 
     def _check_tables(self, source_id: str, source_type: str,
