@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QToolButton,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
@@ -74,6 +75,10 @@ def _settings_table() -> QTableWidget:
     table.verticalHeader().setDefaultSectionSize(30)
     table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Tab goes through the row's fields and on to the schedule (not from cell to cell
+    # of the table for ever); the table itself takes no focus: its fields do.
+    table.setTabKeyNavigation(False)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     for column in (SOURCE, DEST_TABLE):
@@ -325,6 +330,18 @@ class SettingsPage(QWizardPage):
             pick.clicked.connect(lambda _=False, r=row: self.pick_columns(r))
             self.table.setCellWidget(row, PICK, pick)
             self._fill_columns(row)
+        self._tab_order()
+
+    def _tab_order(self) -> None:
+        """Tab: destination, mode for all, each row's fields left to right, then the
+        schedule (the stall bound, kind, value, zone), the review."""
+        chain = [self.destination, self.mode_all]
+        for row in range(self.table.rowCount()):
+            chain += [self.table.cellWidget(row, c) for c in (DEST_SCHEMA, DEST_TABLE, MODE,
+                                                              CURSOR, KEY, DELETES, PICK)]
+        chain += [self.stall, *self.schedule.focus_chain()]
+        for before, after in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(before, after)
 
     def _widgets(self, row: int) -> tuple[QComboBox, QComboBox, QLineEdit]:
         return self.table.cellWidget(row, MODE), self.table.cellWidget(row, CURSOR), \

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -326,6 +327,7 @@ class TablesPage(QWizardPage):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
+        self.view.setTabKeyNavigation(False)  # Tab leaves the list (arrows move within)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.view.verticalHeader().setDefaultSectionSize(26)
@@ -399,6 +401,9 @@ class TablesPage(QWizardPage):
     def _set_busy(self) -> None:
         for widget in (self.filter, self.select_shown, self.clear, self.view):
             widget.setEnabled(not self.loading)
+        focused = QApplication.focusWidget()
+        if not self.loading and (focused is None or not focused.isEnabled()):
+            self.filter.setFocus()  # the focus went with the disabled fields: back to the filter
         self.completeChanged.emit()
         # QWizard re-enables Back on every completeChanged; while loading it stays off.
         QTimer.singleShot(0, self.sync_back)

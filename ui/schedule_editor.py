@@ -80,6 +80,10 @@ class ScheduleEditor(QWidget):
             signal.connect(self._update)
         self._kind_changed(0)
 
+    def focus_chain(self) -> list[QWidget]:
+        """The editor's fields in Tab order: kind, its value (the one shown), zone."""
+        return [self.kind, self.minutes, self.hours, self.time, self.cron, self.zone]
+
     def _kind_changed(self, index: int) -> None:
         self.value.setCurrentIndex(index)
         self.value.setVisible(index != 0)

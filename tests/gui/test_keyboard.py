@@ -100,3 +100,50 @@ def test_tab_walks_the_main_window_column_by_column(qtbot, make_window, ctx, tmp
     # (The jobs' filter waits for a first job; the empty list offers its button instead.)
     assert seen == [c.refresh_button, c.add_button, c.filter, c.view, j.add_button,
                     j.create_button]
+
+
+def _walk(qtbot, count: int) -> list:
+    seen = []
+    for _ in range(count):
+        seen.append(_focused())
+        qtbot.keyClick(_focused(), Qt.Key.Key_Tab)
+    return seen
+
+
+def test_tab_walks_every_page_of_the_job_wizard(qtbot, make_window, ctx, pg_db):
+    from tests.gui.helpers import (
+        next_step,
+        open_job_wizard,
+        sales_tables,
+        tick,
+        wait_columns,
+        wait_tables,
+    )
+    from tests.integration.engine_helpers import save_connection
+
+    sales_tables(pg_db)
+    save_connection(ctx, "postgresql", "Sales", pg_db.params())
+    window = _active(qtbot, make_window())
+    wizard = open_job_wizard(qtbot, window)
+    wizard.windowHandle().requestActivate()
+    qtbot.waitUntil(wizard.isActiveWindow)
+    first = wizard.source_page
+    first.name.setFocus()
+    assert _walk(qtbot, 3) == [first.name, first.new_button, first.list]
+    next_step(qtbot, wizard)
+    wait_tables(qtbot, wizard)
+    tables = wizard.tables_page
+    # The filter has the focus once the tables are listed; Tab leaves the list (no trap).
+    assert _walk(qtbot, 5) == [tables.filter, tables.select_shown, tables.clear, tables.view,
+                               wizard.button(QWizard.WizardButton.BackButton)]
+    tick(qtbot, wizard, "orders")
+    next_step(qtbot, wizard)
+    wait_columns(qtbot, wizard)
+    settings = wizard.settings_page
+    settings.destination.setFocus()
+    cell = settings.table.cellWidget
+    from ui.job_settings_page import DEST_SCHEMA, DEST_TABLE, MODE, PICK
+
+    assert _walk(qtbot, 9) == [settings.destination, settings.mode_all, cell(0, DEST_SCHEMA),
+                               cell(0, DEST_TABLE), cell(0, MODE), cell(0, PICK),
+                               settings.stall, settings.schedule.kind, settings.schedule.zone]
