@@ -593,7 +593,10 @@ class MainWindow(QMainWindow):
         from app.services import preferences
         from ui.preferences_dialog import PreferencesDialog
 
-        dialog = PreferencesDialog(self.ctx, preferences.secret_note(self.ctx), self)
+        dialog = PreferencesDialog(self.ctx, None, self)
+        # Asking the keyring about itself can block (a desktop keyring over D-Bus): not
+        # on this thread; the note appears when the answer comes.
+        self.bridge.submit(dialog, preferences.secret_note, self.ctx, on_done=dialog.set_note)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(
             lambda: theme.apply(QApplication.instance(), settings.theme_name()))

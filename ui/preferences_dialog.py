@@ -67,6 +67,11 @@ class PreferencesDialog(QDialog):
         layout.addWidget(buttons)
         self._backend_changed()
 
+    def set_note(self, text: str | None) -> None:
+        """What is wrong with the keyring (None: nothing), shown while it is the choice."""
+        self.note.setText(text or "")
+        self._backend_changed()
+
     def _backend_changed(self) -> None:
         self.project.setEnabled(self.backend.currentData() == "gcp")
         # What is wrong with the keyring matters only while it is the choice.

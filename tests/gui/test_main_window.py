@@ -49,7 +49,7 @@ def test_preferences_change_timeout_and_theme(qtbot, make_window, ctx, qapp):
     _action(window, "Preferences…").trigger()
     dialog = window.preferences_dialog
     qtbot.waitExposed(dialog)
-    assert dialog.note.isVisible()  # the test keyring is not an encrypted OS keyring
+    qtbot.waitUntil(dialog.note.isVisible)  # the test keyring is not an encrypted OS keyring
     assert "not an encrypted OS keyring" in dialog.note.text()
     # The spin box's arrows work with the mouse (the style sheet once hid them).
     from PySide6.QtWidgets import QStyle, QStyleOptionSpinBox
