@@ -49,10 +49,11 @@ def _rows_readable(view, column: int, theme_name: str) -> None:
     assert model.rowCount() >= 3, "a view needs rows (and alternate ones) to be judged"
     for row in range(model.rowCount()):
         rect = view.visualRect(model.index(row, column))
-        if rect.isEmpty():
-            continue
+        if rect.isEmpty() or not view.viewport().rect().contains(rect.center()):
+            continue  # scrolled out of sight
         # Text is left-aligned: the cell's right end shows the background alone.
-        spot = image.pixelColor(int((rect.right() - 3) * ratio), int(rect.center().y() * ratio))
+        right = min(rect.right(), view.viewport().width() - 1)
+        spot = image.pixelColor(int((right - 3) * ratio), int(rect.center().y() * ratio))
         role = QPalette.ColorRole.HighlightedText if row in selected else \
             QPalette.ColorRole.Text
         text = view.palette().color(role)
@@ -122,3 +123,20 @@ def test_type_tiles_are_readable(qtbot, make_window, theme_name):
     text = tile.palette().color(QPalette.ColorRole.ButtonText)
     assert contrast(text, background) >= TEXT_CONTRAST, (theme_name, text.name(),
                                                          background.name())
+
+
+@pytest.mark.parametrize("theme_name", THEMES)
+def test_the_time_zone_and_schedule_pickers_are_readable(qtbot, make_window, ctx, pg_db,
+                                                         theme_name):
+    from tests.gui.helpers import at_step_3
+
+    theme.apply(QApplication.instance(), theme_name)
+    _, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    for combo in (wizard.settings_page.schedule.zone, wizard.settings_page.schedule.kind):
+        combo.showPopup()
+        view = combo.view()
+        qtbot.waitUntil(view.isVisible)
+        view.clearSelection()
+        view.setCurrentIndex(view.model().index(-1, -1))
+        _rows_readable(view, 0, theme_name)
+        combo.hidePopup()
