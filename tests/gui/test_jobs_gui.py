@@ -69,12 +69,17 @@ def test_the_card_says_how_many_values_the_destination_could_not_hold(
         "outside 1-9999) were stored as NULL: ends_at 2")
 
 
-def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db):
+def _ten_rows_landed_then_two_million(ctx, pg_db) -> None:
+    """Orders: a job whose last run landed 10 rows, and 2,000,000 at the source now."""
     orders_table(pg_db, 10)
     save_connection(ctx, "postgresql", "src", pg_db.params())
     make_job(ctx, "Orders", "src", [TableSpec("orders")])
     assert JobService(ctx).run("Orders").status == "succeeded"
     orders_table(pg_db, 2_000_000)
+
+
+def test_cancel_a_long_run_keeps_the_destination(qtbot, make_window, ctx, pg_db):
+    _ten_rows_landed_then_two_million(ctx, pg_db)
     window = make_window()
     _click(qtbot, window, "Orders", "run")
     qtbot.waitUntil(lambda: (_job_card(window, "Orders")[1].data(ProgressRole) or 0) and
@@ -97,11 +102,7 @@ def _running(qtbot, window, name: str) -> None:
 
 
 def test_quitting_during_a_run_asks_and_can_cancel_it(qtbot, make_window, ctx, pg_db):
-    orders_table(pg_db, 10)
-    save_connection(ctx, "postgresql", "src", pg_db.params())
-    make_job(ctx, "Orders", "src", [TableSpec("orders")])
-    assert JobService(ctx).run("Orders").status == "succeeded"
-    orders_table(pg_db, 2_000_000)
+    _ten_rows_landed_then_two_million(ctx, pg_db)
     window = make_window()
     _running(qtbot, window, "Orders")
     window.close()

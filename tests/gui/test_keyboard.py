@@ -20,13 +20,18 @@ def _focused():
     return QApplication.focusWidget()
 
 
-def test_a_connection_by_keyboard_alone(qtbot, make_window, mariadb_db):
+def _new_connection_by_key(qtbot, make_window):
+    """Ctrl+N in the main window: the wizard's type filter has the focus."""
     window = _active(qtbot, make_window())
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     wizard = window.wizard
     qtbot.waitExposed(wizard)
-    types = wizard.type_page
-    qtbot.waitUntil(lambda: _focused() is types.filter)
+    qtbot.waitUntil(lambda: _focused() is wizard.type_page.filter)
+    return window, wizard, wizard.type_page
+
+
+def test_a_connection_by_keyboard_alone(qtbot, make_window, mariadb_db):
+    window, wizard, types = _new_connection_by_key(qtbot, make_window)
     qtbot.keyClicks(_focused(), "maria")
     assert [t.property("type_key") for t in types.shown_tiles()] == ["mariadb"]
     qtbot.keyClick(_focused(), Qt.Key.Key_Return)
@@ -65,12 +70,7 @@ def test_a_connection_by_keyboard_alone(qtbot, make_window, mariadb_db):
 
 
 def test_tiles_take_typing_and_show_the_focus(qtbot, make_window):
-    window = _active(qtbot, make_window())
-    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    wizard = window.wizard
-    qtbot.waitExposed(wizard)
-    types = wizard.type_page
-    qtbot.waitUntil(lambda: _focused() is types.filter)
+    _, wizard, types = _new_connection_by_key(qtbot, make_window)
     qtbot.keyClick(types.filter, Qt.Key.Key_Down)  # to the tiles
     tile = _focused()
     assert tile in types.tiles.values()
