@@ -24,6 +24,7 @@ def run_gui(smoke: bool = False) -> int:
     app.setDesktopFileName("sluice")
     theme.apply(app, settings.theme_name())
     app.setWindowIcon(theme.icon("sluice.svg"))
+
     def open_context():
         from app.logs import record_crashes
         from app.services.context import open_app
