@@ -3,9 +3,10 @@ strength), unlock it (a wrong password says so and asks again), change its passw
 
 from __future__ import annotations
 
+import threading
 from typing import Literal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -38,9 +39,13 @@ NO_KEYRING = ("This computer has no secure keyring, so Sluice cannot keep this p
 
 
 class VaultDialog(QDialog):
+    finished_step = Signal(object)  # (from the worker thread) None, or the exception
+
     def __init__(self, ctx: AppContext, mode: Mode, intro: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.working = False
+        self.finished_step.connect(self._step_done)
         self.ctx, self.mode = ctx, mode
         self.setObjectName("vaultDialog")
         self.setWindowTitle(TITLES[mode])
@@ -96,25 +101,43 @@ class VaultDialog(QDialog):
         self.error.show()
 
     def accept(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # scrypt: a moment
-        try:
-            if self.mode == "set_up":
-                vault.set_up(self.ctx, self.password.text(), self.again.text())
-            elif self.mode == "unlock":
-                vault.unlock(self.ctx, self.current.text())
+        """Carry out the mode's step on a thread of its own (deriving the key with scrypt
+        takes a moment; the window keeps answering), then close or say why not."""
+        if self.working:
+            return
+        self.working = True
+        self.ok.setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        current, password = self.current.text(), self.password.text()
+        again = self.again.text() if self.again is not None else ""
+
+        def step() -> None:
+            try:
+                if self.mode == "set_up":
+                    vault.set_up(self.ctx, password, again)
+                elif self.mode == "unlock":
+                    vault.unlock(self.ctx, current)
+                else:
+                    vault.change_password(self.ctx, current, password, again)
+            except (ValidationError, SecretError) as exc:
+                self.finished_step.emit(exc)
             else:
-                vault.change_password(self.ctx, self.current.text(), self.password.text(),
-                                      self.again.text())
-        except ValidationError as exc:
+                self.finished_step.emit(None)
+
+        threading.Thread(target=step, name="sluice-vault", daemon=True).start()
+
+    def _step_done(self, exc: Exception | None) -> None:
+        self.working = False
+        self.ok.setEnabled(True)
+        QApplication.restoreOverrideCursor()
+        if exc is None:
+            super().accept()
+            return
+        if isinstance(exc, ValidationError):
             self.say(" ".join(exc.errors.values()))
             return
-        except SecretError as exc:
-            wrong = str(exc).startswith("Wrong master password")
-            self.say("Wrong master password. Try again." if wrong else str(exc))
-            if wrong:
-                self.current.clear()
-                self.current.setFocus()
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        super().accept()
+        wrong = str(exc).startswith("Wrong master password")
+        self.say("Wrong master password. Try again." if wrong else str(exc))
+        if wrong:
+            self.current.clear()
+            self.current.setFocus()

@@ -37,8 +37,11 @@ def _type(qtbot, field, text: str) -> None:
 
 
 def _press(qtbot, dialog) -> None:
+    """Click the dialog's action and wait for its step (the key is derived on a thread of
+    its own)."""
     qtbot.mouseClick(dialog.findChild(QDialogButtonBox).button(
         QDialogButtonBox.StandardButton.Ok), LEFT)
+    qtbot.waitUntil(lambda: not dialog.working, timeout=10_000)
 
 
 def test_the_first_password_saved_without_a_keyring_sets_up_the_vault(
@@ -151,6 +154,9 @@ def test_choosing_the_vault_in_preferences_sets_it_up_there(qtbot, make_window, 
     _type(qtbot, dialog.password, MASTER)
     _type(qtbot, dialog.again, MASTER)
     _press(qtbot, dialog)
-    qtbot.waitUntil(lambda: not prefs.isVisible())
+    import shiboken6
+
+    # Saved and closed (and, being deleted on close, maybe gone already).
+    qtbot.waitUntil(lambda: not shiboken6.isValid(prefs) or not prefs.isVisible())
     assert preferences.load(ctx).secret_backend == "vault"
     assert vault.state(ctx) == "unlocked"
