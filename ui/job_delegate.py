@@ -8,6 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from app.connectors import registry
 from app.timefmt import ago
+from app.words import plural
 from ui import theme
 from ui.cards import Button, CardContent, CardDelegate
 from ui.job_model import JobRole, LastRunRole, ProgressRole
@@ -67,7 +68,7 @@ def expected_share(job: JobView, run: RunView | None, progress: Progress) -> flo
 def progress_line(progress: Progress) -> str:
     if progress.note:
         return f"{progress.note}…"
-    return (f"Running: {progress.rows:,} rows  ·  {progress.rate:,.0f} rows/s  ·  "
+    return (f"Running: {plural(progress.rows, 'row')}  ·  {progress.rate:,.0f} rows/s  ·  "
             f"{progress.megabytes:,.0f} MB read")
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__, paths
+from app.words import plural
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
 from ui.job_model import JobListModel, JobRole, Progress
@@ -403,7 +404,8 @@ class MainWindow(QMainWindow):
         name = self.job_service.get(job_id).name
         if run.status == "succeeded":
             self.statusBar().showMessage(
-                f"Job “{name}” finished: {run.rows_written:,} rows in {run.seconds:.1f} s.", 10_000)
+                f"Job “{name}” finished: {plural(run.rows_written, 'row')} in "
+                f"{run.seconds:.1f} s.", 10_000)
         else:
             self.statusBar().showMessage(f"Job “{name}” {run.status}: {run.error}", 20_000)
             if run.status == "failed":

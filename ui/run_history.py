@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.words import plural
 from ui import theme
 
 if TYPE_CHECKING:
@@ -36,11 +37,6 @@ NOTHING = "—"  # shown where there is no value (never "None")
 def _cursor(value: dict | None) -> str:
     return ", ".join(NOTHING if v is None else f"{v}" for v in value.values()) if value \
         else NOTHING
-
-
-def plural(n: int, word: str) -> str:
-    """"1 run", "2 runs", "1,865 rows"."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 class TrendChart(QWidget):
