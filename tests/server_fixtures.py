@@ -197,17 +197,30 @@ def _certificates(workdir: Path) -> Path:
     now = datetime.datetime.now(datetime.UTC)
 
     def cert(subject: str, key, issuer: str, issuer_key, ca: bool):
+        # The key identifiers and usages a strict verifier asks for (Python 3.13's default
+        # context sets VERIFY_X509_STRICT), as a real CA's certificates have them.
         builder = (x509.CertificateBuilder()
                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
                    .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
                    .public_key(key.public_key()).serial_number(x509.random_serial_number())
                    .not_valid_before(now - datetime.timedelta(days=1))
                    .not_valid_after(now + datetime.timedelta(days=30))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                                  False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       issuer_key.public_key()), False)
+                   .add_extension(x509.KeyUsage(
+                       digital_signature=not ca, key_cert_sign=ca, crl_sign=ca,
+                       content_commitment=False, key_encipherment=False,
+                       data_encipherment=False, key_agreement=False, encipher_only=False,
+                       decipher_only=False), True))
         if not ca:
             builder = builder.add_extension(x509.SubjectAlternativeName(
                 [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
                  x509.DNSName("localhost")]), False)
+            builder = builder.add_extension(x509.ExtendedKeyUsage(
+                [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False)
         return builder.sign(issuer_key, hashes.SHA256())
 
     ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), \
