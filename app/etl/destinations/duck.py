@@ -159,6 +159,27 @@ class DuckDbDestination(SqlDestination):
         if pool > self.pool_mb:
             self._tune(self.threads, pool)
 
+    def holds_all(self, stage, target, columns, cursor) -> bool:
+        """The staged rows, and the target's from the lowest staged cursor on, are the
+        same multiset by count and by the sum and the xor of each row's 64-bit hash: then
+        nothing new was read (a run with no change), told without the join that compares
+        them row by row (0.4 s for 2,000,000 rows against 2,000,000). Two different sets
+        of rows agreeing on all three would be taken as equal: a chance of the order of
+        2^-64 per run, where the join would be exact."""
+        q = self.q
+        (low,) = self.execute(f"SELECT min({q(cursor)}) FROM {stage}")[0]
+        if low is None:
+            return False
+
+        def fingerprint(relation: str, where: str, params: list) -> tuple:
+            row = "hash(" + ", ".join(f"r.{q(c)}" for c in columns) + ")"
+            return self.execute(f"SELECT count(*), sum({row}::HUGEINT), bit_xor({row}) "
+                                f"FROM {relation} r{where}", params)[0]
+
+        staged = fingerprint(stage, "", [])
+        return staged[0] > 0 and staged == fingerprint(target, f" WHERE r.{q(cursor)} >= ?",
+                                                       [low])
+
     def fresh_rows(self, stage, target, columns, held) -> str:
         self._join_room(target)
         cols = ", ".join(f"s.{self.q(c)}" for c in columns)
