@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QMainWindow,
+    QMenu,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -69,3 +73,49 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
+
+
+def add_help_menu(window: QMainWindow) -> QMenu:
+    """The Help menu: the user guide, the keyboard shortcuts, the data folder, the log.
+    What it opened stays on `window` (guide, shortcuts, opened: the tests read them)."""
+    from app import paths
+    from app.logs import log_path
+
+    menu = window.menuBar().addMenu("&Help")
+    guide = QAction("User guide", window, shortcut=QKeySequence.StandardKey.HelpContents)
+    guide.triggered.connect(lambda: _show_guide(window))
+    keys = QAction("Keyboard shortcuts", window)
+    keys.triggered.connect(lambda: _show_shortcuts(window))
+    data = QAction("Open data folder", window)
+    data.triggered.connect(lambda: open_path(window, paths.data_dir()))
+    log = QAction("Open log file", window)
+    log.triggered.connect(lambda: open_path(window, log_path()))
+    menu.addActions([guide, keys])
+    menu.addSeparator()
+    menu.addActions([data, log])
+    return menu
+
+
+def _show_guide(window: QMainWindow) -> None:
+    window.guide = GuideDialog(window)
+    window.guide.show()
+
+
+def _show_shortcuts(window: QMainWindow) -> None:
+    menus = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+              a.text().rstrip("…")) for m in window.menuBar().actions()
+             for a in m.menu().actions() if not a.shortcut().isEmpty()]
+    window.shortcuts = ShortcutsDialog(menus, window)
+    window.shortcuts.open()
+
+
+def open_path(window: QMainWindow, path: Path) -> bool:
+    """Open a folder or file with the desktop's own application; say so if it cannot."""
+    window.opened = path
+    if not path.exists():
+        window.statusBar().showMessage(f"{path} does not exist yet.", 10_000)
+        return False
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        window.statusBar().showMessage(f"No application opens {path} here.", 10_000)
+        return False
+    return True

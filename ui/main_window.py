@@ -26,6 +26,7 @@ from app import __version__, paths
 from app.words import plural
 from ui import dialogs, settings, theme
 from ui.connection_model import ConnectionListModel
+from ui.help import add_help_menu
 from ui.job_model import JobListModel, JobRole, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
@@ -286,20 +287,9 @@ class MainWindow(QMainWindow):
         logs = QAction("Show logs", self)
         logs.triggered.connect(self.show_logs)
         view_menu.addActions([refresh, logs])
-        help_menu = self.menuBar().addMenu("&Help")
-        guide = QAction("User guide", self, shortcut=QKeySequence.StandardKey.HelpContents)
-        guide.triggered.connect(self.show_guide)
-        keys = QAction("Keyboard shortcuts", self)
-        keys.triggered.connect(self.show_shortcuts)
-        data = QAction("Open data folder", self)
-        data.triggered.connect(lambda: self._open_path(paths.data_dir()))
-        log = QAction("Open log file", self)
-        log.triggered.connect(self._open_log)
+        help_menu = add_help_menu(self)
         about = QAction("About Sluice", self)
         about.triggered.connect(self.show_about)
-        help_menu.addActions([guide, keys])
-        help_menu.addSeparator()
-        help_menu.addActions([data, log])
         help_menu.addSeparator()
         help_menu.addAction(about)
 
@@ -608,40 +598,6 @@ class MainWindow(QMainWindow):
     def show_logs(self) -> None:
         self.log_dialog = LogDialog(self)
         self.log_dialog.open()
-
-    def show_guide(self) -> None:
-        from ui.help import GuideDialog
-
-        self.guide = GuideDialog(self)
-        self.guide.show()
-
-    def show_shortcuts(self) -> None:
-        from ui.help import ShortcutsDialog
-
-        menus = [(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                  a.text().rstrip("…")) for m in self.menuBar().actions()
-                 for a in m.menu().actions() if not a.shortcut().isEmpty()]
-        self.shortcuts = ShortcutsDialog(menus, self)
-        self.shortcuts.open()
-
-    def _open_log(self) -> None:
-        from app.logs import log_path
-
-        self._open_path(log_path())
-
-    def _open_path(self, path) -> bool:
-        """Open a folder or file with the desktop's own application; say so if it cannot."""
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        self.opened = path  # (what was asked for: tests read it)
-        if not path.exists():
-            self.statusBar().showMessage(f"{path} does not exist yet.", 10_000)
-            return False
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.statusBar().showMessage(f"No application opens {path} here.", 10_000)
-            return False
-        return True
 
     def show_about(self) -> None:
         QMessageBox.about(

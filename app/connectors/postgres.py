@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.connectors import tls
 from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, first_line
 
 EXACT_COUNT_BELOW = 100_000  # estimated rows under which an exact count(*) is cheap
@@ -54,8 +55,7 @@ class PostgresConnector(Connector):
         try:
             return psycopg2.connect(
                 host=p["host"], port=p["port"], dbname=p["database"], user=p["user"],
-                password=self.secrets.get("password"), sslmode=p.get("sslmode", "prefer"),
-                **({"sslrootcert": p["sslrootcert"]} if p.get("sslrootcert") else {}),
+                password=self.secrets.get("password"), **tls.postgres_options(p),
                 connect_timeout=probe.seconds(minimum=2), application_name="Sluice",
                 options=f"-c statement_timeout={max(timeout_ms, 1000)}",
             )

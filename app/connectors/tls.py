@@ -1,4 +1,6 @@
-"""TLS for MySQL and MariaDB connections, as their own clients name the modes.
+"""TLS of a saved connection, as each server's own clients name it.
+
+PostgreSQL: libpq's sslmode and CA file (`postgres_options`). MySQL and MariaDB:
 
 - disabled: never encrypted.
 - preferred (the default): encrypted when the server offers it, without checking its
@@ -20,6 +22,14 @@ NO_SSL = 2026  # the client's "SSL is required but the server doesn't support it
 
 class Refused(Exception):
     """TLS could not be set up as the connection asks (the message says why)."""
+
+
+def postgres_options(params: dict) -> dict[str, str]:
+    """libpq's TLS options of a PostgreSQL connection (psycopg2, ADBC's URI, SQLAlchemy)."""
+    options = {"sslmode": params.get("sslmode") or "prefer"}
+    if params.get("sslrootcert"):
+        options["sslrootcert"] = params["sslrootcert"]
+    return options
 
 
 def mode(params: dict) -> str:
@@ -44,10 +54,8 @@ def connect(params: dict, **options: Any):
     import pymysql
 
     chosen = mode(params)
-    if chosen == "disabled":
-        return pymysql.connect(**options, ssl_disabled=True)
     try:
-        return pymysql.connect(**options, ssl=context(params))
+        return pymysql.connect(**options, **pymysql_options(params))
     except ssl.SSLError as exc:
         raise Refused(f"TLS with {params.get('host')} failed: {exc.reason or exc}") from exc
     except pymysql.err.OperationalError as exc:

@@ -181,15 +181,22 @@ def choose(qtbot, combo, text: str) -> None:
         qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < index else Qt.Key.Key_Up)
 
 
-def at_step_3(qtbot, make_window, ctx, pg_db, table: str):
-    """A window whose job wizard is at step 3 with `table` of the Sales tables chosen."""
-    sales_tables(pg_db)
+def at_step_2(qtbot, make_window, ctx, pg_db):
+    """A window whose job wizard lists, at step 2, the tables pg_db has now (saved as the
+    connection "Sales")."""
     save_connection(ctx, "postgresql", "Sales", pg_db.params())
     window = make_window()
     wizard = open_job_wizard(qtbot, window)
     pick_source(qtbot, wizard, "Sales")
     next_step(qtbot, wizard)
     wait_tables(qtbot, wizard)
+    return window, wizard
+
+
+def at_step_3(qtbot, make_window, ctx, pg_db, table: str):
+    """A window whose job wizard is at step 3 with `table` of the Sales tables chosen."""
+    sales_tables(pg_db)
+    window, wizard = at_step_2(qtbot, make_window, ctx, pg_db)
     tick(qtbot, wizard, table)
     next_step(qtbot, wizard)
     wait_columns(qtbot, wizard)

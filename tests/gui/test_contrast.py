@@ -11,14 +11,9 @@ from PySide6.QtWidgets import QApplication
 from app.services.jobs import JobService, TableSpec
 from tests.gui.helpers import (
     LEFT,
-    open_job_wizard,
-    pick_source,
+    at_step_2,
     sales_tables,
     tick,
-    wait_tables,
-)
-from tests.gui.helpers import (
-    next_step as go_next,
 )
 from tests.integration.engine_helpers import make_job, pg_exec, save_connection
 from ui import theme
@@ -78,12 +73,7 @@ def test_the_tables_step_is_readable_and_ticks_are_clear(qtbot, make_window, ctx
     theme.apply(QApplication.instance(), theme_name)
     sales_tables(pg_db)
     pg_exec(pg_db, *(f"create table extra_{n} (id int)" for n in range(5)))
-    save_connection(ctx, "postgresql", "Sales", pg_db.params())
-    window = make_window()
-    wizard = open_job_wizard(qtbot, window)
-    pick_source(qtbot, wizard, "Sales")
-    go_next(qtbot, wizard)
-    wait_tables(qtbot, wizard)
+    _, wizard = at_step_2(qtbot, make_window, ctx, pg_db)
     tick(qtbot, wizard, "orders")
     view = wizard.tables_page.view
     view.clearSelection()  # judged as rows, ticked or not, alternate or not

@@ -14,6 +14,7 @@ from tests.gui.helpers import (
     LEFT,
     NEXT,
     active_modal,
+    at_step_2,
     at_step_3,
     back_step,
     card_line,
@@ -420,12 +421,7 @@ def test_step_3_shows_where_each_table_lands_and_refuses_a_collision(qtbot, make
     pg_exec(pg_db, "create schema archive",
             "create table archive.orders (id int primary key, amount numeric(10,2))",
             "insert into archive.orders values (1, 1.00)")
-    save_connection(ctx, "postgresql", "Sales", pg_db.params())
-    window = make_window()
-    wizard = open_job_wizard(qtbot, window)
-    pick_source(qtbot, wizard, "Sales")
-    next_step(qtbot, wizard)
-    wait_tables(qtbot, wizard)
+    window, wizard = at_step_2(qtbot, make_window, ctx, pg_db)
     qtbot.keyClicks(wizard.tables_page.filter, "orders")
     qtbot.mouseClick(wizard.tables_page.select_shown, LEFT)
     next_step(qtbot, wizard)

@@ -18,6 +18,18 @@ def save_connection(ctx, type_key: str, name: str, values: dict):
     return service.create(draft, proof)
 
 
+def maria_and_sqlite(ctx, mariadb_db, tmp_path):
+    """Two destinations for the same checks: "maria" (MariaDB) and "lite" (a SQLite file,
+    whose path is returned)."""
+    import sqlite3
+
+    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
+    db = tmp_path / "out.db"
+    sqlite3.connect(db).close()
+    save_connection(ctx, "sqlite", "lite", {"path": str(db)})
+    return db
+
+
 def make_job(ctx, name: str, source: str, tables: list[TableSpec], destination: str = "local"):
     return JobService(ctx).create(JobDraft(name, source, tables, destination))
 

@@ -10,6 +10,7 @@ import pytest
 from app.services.jobs import TableSpec
 from tests.integration.engine_helpers import (
     make_job,
+    maria_and_sqlite,
     maria_rows,
     pg_exec,
     pg_rows,
@@ -92,10 +93,7 @@ def test_deleted_rows_are_marked_and_come_back_unmarked(ctx, pg_db, pg_admin):
 def test_detect_deletes_into_mariadb_and_sqlite(ctx, pg_db, mariadb_db, tmp_path, deletes):
     _stock(pg_db)
     save_connection(ctx, "postgresql", "src", pg_db.params())
-    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
-    db = tmp_path / "out.db"
-    sqlite3.connect(db).close()
-    save_connection(ctx, "sqlite", "lite", {"path": str(db)})
+    db = maria_and_sqlite(ctx, mariadb_db, tmp_path)
     for dest in ("maria", "lite"):
         make_job(ctx, f"to {dest}", "src", [TableSpec("stock", mode="merge",
                                                       detect_deletes=deletes)],

@@ -7,6 +7,7 @@ import pytest
 from app.services.jobs import TableSpec
 from tests.integration.engine_helpers import (
     make_job,
+    maria_and_sqlite,
     pg_exec,
     pg_rows,
     run,
@@ -163,10 +164,7 @@ def test_rows_at_the_mark_are_told_apart_in_every_sql_destination(ctx, pg_db, ma
 
     _events(pg_db)
     save_connection(ctx, "postgresql", "src", pg_db.params())
-    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
-    db = tmp_path / "out.db"
-    sqlite3.connect(db).close()
-    save_connection(ctx, "sqlite", "lite", {"path": str(db)})
+    db = maria_and_sqlite(ctx, mariadb_db, tmp_path)
     for dest in ("maria", "lite"):
         make_job(ctx, f"to {dest}", "src", [TableSpec("events", mode="incremental",
                                                       cursor="seen")], destination=dest)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import pyarrow as pa
 
+from app.connectors import tls
 from app.connectors.base import url_host
 from app.etl.destinations.sql import SqlDestination
 from app.etl.errors import RunError
@@ -70,8 +71,7 @@ def adbc_uri(params: dict, secrets: dict) -> str:
     user = url_quote(params["user"], safe="")
     password = secrets.get("password")
     auth = f"{user}:{url_quote(password, safe='')}" if password else user
-    tls = {"sslrootcert": params["sslrootcert"]} if params.get("sslrootcert") else {}
-    query = urlencode({"sslmode": params.get("sslmode", "prefer"), **tls,
+    query = urlencode({**tls.postgres_options(params),
                        "application_name": "Sluice", "connect_timeout": 10,
                        # A peer that vanished (network gone, machine off) is noticed.
                        "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,

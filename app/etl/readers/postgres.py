@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 import pyarrow as pa
 
+from app.connectors import tls
 from app.etl import types
 from app.etl.errors import RunCancelled, RunError
 from app.etl.readers import BaseReader, ReadAgain, ReadRequest, check_columns
@@ -80,8 +81,7 @@ def connect(params: dict, secrets: dict, timeout: int = 10):
         conn = psycopg2.connect(
             host=params["host"], port=params["port"], dbname=params["database"],
             user=params["user"], password=secrets.get("password"),
-            sslmode=params.get("sslmode", "prefer"), connect_timeout=timeout,
-            **({"sslrootcert": params["sslrootcert"]} if params.get("sslrootcert") else {}),
+            **tls.postgres_options(params), connect_timeout=timeout,
             application_name="Sluice",
             # A peer that vanished (network gone, machine off) is noticed in minutes.
             keepalives=1, keepalives_idle=60, keepalives_interval=10, keepalives_count=6,

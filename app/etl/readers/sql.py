@@ -46,15 +46,12 @@ def engine_url(type_key: str, params: dict, secrets: dict):
 def connect_args(type_key: str, params: dict) -> dict:
     """The driver's own options a saved connection asks for: TLS (see app.connectors.tls
     for MySQL and MariaDB; PostgreSQL's sslmode and CA file)."""
-    if type_key in ("mysql", "mariadb"):
-        from app.connectors import tls
+    from app.connectors import tls
 
+    if type_key in ("mysql", "mariadb"):
         return tls.pymysql_options(params)
     if type_key in ("postgresql", "redshift"):
-        out = {"sslmode": params.get("sslmode") or "prefer"}
-        if params.get("sslrootcert"):
-            out["sslrootcert"] = params["sslrootcert"]
-        return out
+        return tls.postgres_options(params)
     return {}
 
 
