@@ -16,7 +16,6 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-MODES = ("preferred", "disabled", "required", "verify-ca", "verify-identity")
 NO_SSL = 2026  # the client's "SSL is required but the server doesn't support it"
 
 
