@@ -26,6 +26,9 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 TableStatus = Literal["not run", "running", "succeeded", "failed", "cancelled",
                       "interrupted"]
 
+# A run with nothing moving for this long is stopped, unless its job says otherwise.
+STALL_SECONDS = 600
+
 Trigger = Literal["manual", "schedule", "cli", "cloud"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)
 

@@ -2,10 +2,12 @@
 
 Each sample is a fresh process. Measured from just before the process is started until
 the window has been shown and the event loop has turned once (both print `shown_at=`),
-and for Sluice also until its 200 saved connections and 50 jobs are listed (`loaded_at=`,
-from `main.py --smoke`), with the longest the event loop went without turning in between
-(`stall_ms=`). Prints medians and ratios (target: filled under 3x the bare window, no
-stall over 100 ms).
+and for Sluice also until its 200 saved connections and 50 jobs are listed (`listed_at=`,
+from `main.py --smoke`: the window's first look at the store file) and until its services
+are open, so a click acts at once (`loaded_at=`), with the longest the event loop went
+without turning from shown until half a second after ready, while the 200 connections
+are being tested (`stall_ms=`). Prints medians and ratios (target: filled under
+3x the bare window, no stall over 100 ms).
 
     .venv/bin/python bench/startup.py [--runs 7] [--connections 200]
 """
@@ -94,16 +96,21 @@ def main() -> None:
             sluice.append(sample([sys.executable, "main.py", "--smoke"], sluice_env))
     b = statistics.median(r["shown_at"] for r in bare)
     shown = statistics.median(r["shown_at"] for r in sluice)
+    listed = statistics.median(r["listed_at"] for r in sluice)
     loaded = statistics.median(r["loaded_at"] for r in sluice)
     stall = max(r["stall"] for r in sluice)
+    typical = statistics.median(r["stall"] for r in sluice)
     n = opts.runs
     print(f"bare PySide6 window shown:             {b * 1000:6.0f} ms  (median of {n})")
     print(f"Sluice window shown ({opts.connections} connections, {opts.jobs} jobs): "
           f"{shown * 1000:6.0f} ms  ratio {shown / b:.2f}x")
-    print(f"Sluice window filled (lists shown):    {loaded * 1000:6.0f} ms  "
-          f"ratio {loaded / b:.2f}x (target < 3x)")
-    print(f"longest event-loop stall, shown to filled: {stall:.0f} ms (worst of {n}; "
-          "target < 100 ms)")
+    print(f"Sluice window filled (lists shown):    {listed * 1000:6.0f} ms  "
+          f"ratio {listed / b:.2f}x (target < 3x)")
+    print(f"Sluice ready (services open):          {loaded * 1000:6.0f} ms  "
+          f"ratio {loaded / b:.2f}x")
+    print(f"longest event-loop stall, shown to 0.5 s after ready (connection tests "
+          f"running): median {typical:.0f} ms, worst of {n} {stall:.0f} ms "
+          "(target < 100 ms)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -58,6 +59,8 @@ class ConnectionListModel(QAbstractListModel):
     # --- changes ---------------------------------------------------------------------
 
     def set_views(self, views: list[ConnectionView]) -> None:
+        if views == self._views:
+            return  # as shown (the services' read after the first look): keep the selection
         self.beginResetModel()
         self._views = list(views)
         self._testing &= {v.id for v in views}
@@ -66,17 +69,21 @@ class ConnectionListModel(QAbstractListModel):
     def row_of(self, conn_id: str) -> int:
         return next((i for i, v in enumerate(self._views) if v.id == conn_id), -1)
 
-    def update_view(self, view: ConnectionView) -> None:
-        row = self.row_of(view.id)
-        if row >= 0:
-            self._views[row] = view
-            self.dataChanged.emit(self.index(row), self.index(row))
+    def update_views(self, views: Iterable[ConnectionView]) -> None:
+        """Put these views in place of the rows with their ids (one change for the list)."""
+        self._changed({view.id: view for view in views})
 
-    def set_testing(self, conn_id: str, testing: bool) -> None:
-        (self._testing.add if testing else self._testing.discard)(conn_id)
-        row = self.row_of(conn_id)
-        if row >= 0:
-            self.dataChanged.emit(self.index(row), self.index(row), [TestingRole])
+    def set_testing(self, ids: Iterable[str], testing: bool) -> None:
+        ids = set(ids)
+        (self._testing.update if testing else self._testing.difference_update)(ids)
+        self._changed(dict.fromkeys(ids), [TestingRole])
+
+    def _changed(self, by_id: dict[str, ConnectionView | None], roles=()) -> None:
+        rows = [i for i, v in enumerate(self._views) if v.id in by_id]
+        for row in rows:
+            self._views[row] = by_id[self._views[row].id] or self._views[row]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)), list(roles))
 
     @property
     def testing(self) -> bool:

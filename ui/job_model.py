@@ -65,6 +65,8 @@ class JobListModel(QAbstractListModel):
         return None
 
     def set_jobs(self, rows: list[tuple[JobView, RunView | None]]) -> None:
+        if rows == self._rows:
+            return  # as shown (the services' read after the first look): keep the selection
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()

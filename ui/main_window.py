@@ -1,13 +1,16 @@
 """The main window: Connections on the left, ETL Jobs on the right, equal columns.
 
 The window is built and shown before the metadata store is opened (`load`), so it
-appears as fast as a bare window; SQLAlchemy and the services load right after.
+appears as fast as a bare window; the lists are then filled from a first look at the store
+file (stdlib sqlite3), and SQLAlchemy and the services load behind them. A click on a card
+before the services are open waits for them.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -31,12 +34,14 @@ from ui.job_model import JobListModel, JobRole, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
 from ui.store_problem import StoreProblem
+from ui.tester import Tester
 from ui.workers import Bridge
 
 if TYPE_CHECKING:
     from app.scheduling.scheduler import Scheduler
-    from app.services.connections import ConnectionService, TestResult
+    from app.services.connections import ConnectionService, ConnectionView
     from app.services.context import AppContext
+    from app.services.first_look import Lists
     from app.services.jobs import JobService, JobView, RunHandle, RunView
     from ui.connection_wizard import ConnectionWizard
 
@@ -61,6 +66,7 @@ class RunProgress(QObject):
 
 
 T = TypeVar("T")
+OPENING = "Opening the metadata store…"
 
 
 class ScheduleBell(QObject):
@@ -74,28 +80,41 @@ class ScheduleBell(QObject):
 
 
 class MainWindow(QMainWindow):
-    """Signals:
-        loaded(): the store is open and the connection list is filled.
+    """`first_look` gives the lists to show before the services are open (None: wait for
+    them); `open_context` opens the store and secrets.
+
+    Signals:
+        listed(): the lists are filled (from the first look, or else from the services).
+        loaded(): the store is open, the services are ready and the lists are current.
         load_failed(): the store cannot be used (the window says why).
     """
 
+    listed = Signal()
     loaded = Signal()
     load_failed = Signal()
 
     def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True,
-                 schedule: bool = True) -> None:
+                 schedule: bool = True,
+                 first_look: Callable[[], Lists | None] | None = None) -> None:
         super().__init__()
         self._open_context = open_context
+        self._first_look = first_look
+        self._waiting: list[Callable[[], None]] = []  # clicks made before the services open
         self.test_on_start = test_on_start
         self.schedule = schedule
         self.scheduler: Scheduler | None = None
         self.bell = ScheduleBell(self)
-        self.bell.rang.connect(lambda job_id: self.run_job(job_id, "schedule"))
+        self.bell.rang.connect(self._when_open(lambda job_id: self.run_job(job_id,
+                                                                             "schedule")))
         self.ctx: AppContext | None = None
         self.service: ConnectionService | None = None
         self.job_service: JobService | None = None
         self.handles: dict[str, RunHandle] = {}  # running jobs
         self.bridge = Bridge(self)
+        self.tester = Tester(lambda conn_id, cancel: self.service.retest(conn_id, cancel),
+                             self)
+        self.tester.started.connect(self._testing)
+        self.tester.tested.connect(self._tested)
         self.progress = RunProgress(self)
         self.progress.moved.connect(self._moved)
         self.setWindowTitle("Sluice")
@@ -129,38 +148,81 @@ class MainWindow(QMainWindow):
         for before, after in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(before, after)  # left column, then right, top to bottom
         self._menus()
-        self.statusBar().showMessage("Ready")
+        for action in self.store_actions:
+            action.setEnabled(False)  # until the store is open
 
-        self.connections.add_requested.connect(self.new_connection)
-        self.connections.refresh_requested.connect(self.refresh)
-        self.connections.edit_requested.connect(self.edit_connection)
-        self.connections.delete_requested.connect(self.delete_connection)
-        self.jobs.run_requested.connect(self.run_job)
-        self.jobs.cancel_requested.connect(self.cancel_job)
-        self.jobs.delete_requested.connect(self.delete_job)
-        self.jobs.history_requested.connect(self.show_history)
-        self.jobs.add_requested.connect(self.new_job)
-        self.jobs.edit_requested.connect(self.edit_job)
+        ready = self._when_open
+        self.connections.add_requested.connect(ready(self.new_connection))
+        self.connections.refresh_requested.connect(ready(self.refresh))
+        self.connections.edit_requested.connect(ready(self.edit_connection))
+        self.connections.delete_requested.connect(ready(self.delete_connection))
+        self.jobs.run_requested.connect(ready(self.run_job))
+        self.jobs.cancel_requested.connect(ready(self.cancel_job))
+        self.jobs.delete_requested.connect(ready(self.delete_job))
+        self.jobs.history_requested.connect(ready(self.show_history))
+        self.jobs.add_requested.connect(ready(self.new_job))
+        self.jobs.edit_requested.connect(ready(self.edit_job))
 
         self._restore_layout()
 
+    def _when_open(self, action: Callable[..., None]) -> Callable[..., None]:
+        """`action`, kept until the services are open when asked for before (a card listed
+        by the first look can be clicked at once; nothing is lost)."""
+        def gated(*args) -> None:
+            if self.job_service is not None:
+                action(*args)
+            else:
+                self._waiting.append(partial(action, *args))
+                self.statusBar().showMessage(OPENING)
+        return gated
+
     def load(self) -> None:
-        """Open the store and read the lists on a worker (the window paints meanwhile),
-        then show them and (by default) start testing the connections. `loaded` is
-        emitted when the lists are shown; `load_failed` when the store cannot be used."""
+        """Fill the lists from the first look, then open the store and read them again with
+        the services, each on a worker (the window paints meanwhile); then (by default)
+        start testing the connections. `listed` is emitted when the lists are first
+        filled, `loaded` when the services are ready, `load_failed` when the store cannot
+        be used."""
+        if self._first_look is not None and self.job_service is None:
+            self.bridge.submit(self, self._first_look, on_done=self._looked,
+                               on_error=lambda _: self._open())
+        else:
+            self._open()
+
+    def _open(self) -> None:
         self.bridge.submit(self, self._open_and_read, on_done=self._opened,
                            on_error=self._open_failed)
 
+    def _looked(self, lists: Lists | None) -> None:
+        if lists is not None:
+            self._show_lists(*lists)
+        self._open()
+
+    def _show_lists(self, views: list, rows: list) -> None:
+        self.model.set_views(views)
+        self.job_model.set_jobs(rows)
+        if not self.jobs.loaded:
+            self.connections.set_loaded()
+            self.jobs.set_loaded()
+            self.listed.emit()
+
     def _open_and_read(self):
-        """(worker thread) The context, its services and what the lists show."""
+        """(worker thread) The context, its services, what the lists show, and the
+        scheduler, started (None when not asked for, or another process schedules)."""
         from app.services.connections import ConnectionService
         from app.services.jobs import JobService
 
         ctx = self._open_context()
         service, jobs = ConnectionService(ctx), JobService(ctx)
         last = jobs.last_runs()
-        return ctx, service, jobs, service.list(), \
-            [(job, last.get(job.id)) for job in jobs.list()]
+        rows = [(job, last.get(job.id)) for job in jobs.list()]
+        scheduler = None
+        if self.schedule:
+            from app.scheduling.scheduler import Scheduler
+
+            scheduler = Scheduler(jobs, self.bell.rang.emit)  # fires wait for `_opened`
+            if not scheduler.start():
+                scheduler = None
+        return ctx, service, jobs, service.list(), rows, scheduler
 
     def _open_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, _errors().StoreError):
@@ -168,6 +230,7 @@ class MainWindow(QMainWindow):
         # Said in the window, in place of the lists (which would wait for ever).
         from app.services.context import has_backup
 
+        self._waiting.clear()
         self.problem.show_fault(str(exc), exc.kind == "corrupt" and has_backup())
         for action in self.store_actions:
             action.setEnabled(False)
@@ -177,21 +240,24 @@ class MainWindow(QMainWindow):
         self.load_failed.emit()
 
     def _opened(self, loaded) -> None:
-        self.ctx, self.service, self.job_service, views, rows = loaded
+        self.ctx, self.service, self.job_service, views, rows, self.scheduler = loaded
         self.problem.hide()
         self.splitter.show()
         for action in self.store_actions:
             action.setEnabled(True)
-        self.model.set_views(views)
-        self.job_model.set_jobs(rows)
+        self._show_lists(views, rows)
         # Everything loaded so far lives as long as the app: keep it out of the cyclic
         # collector, whose full passes over it stalled the event loop for ~100 ms.
         gc.freeze()
-        self.connections.set_loaded()
-        self.jobs.set_loaded()
+        if self.statusBar().currentMessage() in ("", OPENING):
+            self.statusBar().showMessage("Ready")
         self.loaded.emit()
-        if self.schedule:
-            self.start_scheduler()
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
+        if self.schedule and self.scheduler is None:
+            self.statusBar().showMessage("Another Sluice window runs the schedules; this one "
+                                         "runs jobs when you press Run.", 15_000)
         if self._vault_locked():
             self.unlock_vault(then=self.refresh if self.test_on_start else None)
         elif self.test_on_start:
@@ -314,16 +380,6 @@ class MainWindow(QMainWindow):
     def reload(self) -> None:
         self.model.set_views(self.service.list())
         self.reload_jobs()
-
-    def start_scheduler(self) -> None:
-        """Fire scheduled jobs while the app runs (unless another Sluice already does)."""
-        from app.scheduling.scheduler import Scheduler
-
-        self.scheduler = Scheduler(self.job_service, self.bell.rang.emit)
-        if not self.scheduler.start():
-            self.scheduler = None
-            self.statusBar().showMessage("Another Sluice window runs the schedules; this one "
-                                         "runs jobs when you press Run.", 15_000)
 
     def reload_jobs(self) -> None:
         if self.scheduler is not None:
@@ -497,31 +553,25 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Test every connection in the background; each dot pulses until its result."""
-        for view in self.model.views():
-            self.test_one(view.id)
+        self.tester.test(view.id for view in self.model.views())
 
     def test_one(self, conn_id: str) -> None:
-        self.model.set_testing(conn_id, True)
+        self.tester.test([conn_id])
+
+    def _testing(self, ids: list[str]) -> None:
+        self.model.set_testing(ids, True)
         self.connections.set_busy(True)
-        self.bridge.submit(self, self.service.test_saved, conn_id, cancellable=True,
-                           on_done=lambda result, cid=conn_id: self._tested(cid, result),
-                           on_error=lambda exc, cid=conn_id: self._test_failed(cid, exc))
 
-    def _tested(self, conn_id: str, result: TestResult) -> None:
-        self.model.set_testing(conn_id, False)
-        self.connections.set_busy(self.model.testing)
-        try:
-            self.model.update_view(self.service.get(conn_id))
-        except _errors().NotFound:
-            self.reload()
-
-    def _test_failed(self, conn_id: str, exc: BaseException) -> None:
-        self.model.set_testing(conn_id, False)
-        self.connections.set_busy(self.model.testing)
-        if isinstance(exc, _errors().NotFound):
-            self.reload()
-        else:
-            self.statusBar().showMessage(f"Could not test a connection: {exc}", 10_000)
+    def _tested(self, batch: list[tuple[str, ConnectionView | None, BaseException | None]]
+                ) -> None:
+        self.model.set_testing([conn_id for conn_id, _, _ in batch], False)
+        self.model.update_views(view for _, view, error in batch if error is None)
+        self.connections.set_busy(self.tester.busy)
+        errors = [error for _, _, error in batch if error is not None]
+        if any(isinstance(error, _errors().NotFound) for error in errors):
+            self.reload()  # deleted meanwhile (by another window or the CLI)
+        elif errors:
+            self.statusBar().showMessage(f"Could not test a connection: {errors[0]}", 10_000)
 
     def new_connection(self) -> None:
         if self.service is None:  # still loading
@@ -618,6 +668,7 @@ class MainWindow(QMainWindow):
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
+        self.tester.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)
 

@@ -19,7 +19,7 @@ from app.services import preferences
 from app.services.connections import ConnectionService, Draft
 from app.services.context import GCP_PROJECT, SECRET_BACKEND, AppContext, open_app
 from app.services.errors import ServiceError, ValidationError
-from app.store import StoreError
+from app.store.health import StoreError
 from app.timefmt import ago
 
 DOTS = {"ok": "●", "failed": "✗", "error": "!", "unknown": "○"}

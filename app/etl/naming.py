@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from app.connectors import registry
 
 if TYPE_CHECKING:
-    from app.etl.runner import TableSpec
+    from app.etl.spec import TableSpec
 
 
 def destination_default_schema(dest_type: str | None, params: dict) -> str | None:

@@ -2,10 +2,11 @@
 
 A frozen server (stopped, a hung disk, a network that drops packets without resetting)
 never answers a cancel request, and a read blocked on its socket never looks at the run's
-cancel flag. So when nothing has moved for the job's bound (`RunHandle.stall_seconds`,
-STALL_SECONDS unless the job says otherwise), the watchdog says which side stalled, sets
-the cancel flag, and breaks that side's connection (shuts its socket down): the blocked
-read or write fails at once, the load is abandoned, and the destination stays as it was.
+cancel flag. So when nothing has moved for the job's bound (`RunHandle.stall_seconds`:
+app.vocabulary.STALL_SECONDS unless the job says otherwise), the watchdog says which side
+stalled, sets the cancel flag, and breaks that side's connection (shuts its socket down):
+the blocked read or write fails at once, the load is abandoned, and the destination stays
+as it was.
 
 The side is the one the pipeline waits on (`RunHandle.waiting_on`): the source while a
 batch is awaited, the destination while a batch waits for room. Waiting for a DuckDB file
@@ -22,8 +23,6 @@ import time
 from collections.abc import Iterator
 
 from app.etl.pipeline import RunHandle
-
-STALL_SECONDS = 600
 
 
 def in_words(seconds: float) -> str:

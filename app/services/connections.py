@@ -32,6 +32,7 @@ from app.services.errors import (
     ValidationError,
 )
 from app.services.lookup import by_name_or_id
+from app.services.views import ConnectionView, connection_view, used_by
 from app.store.models import Connection, Job, fold_name, new_id, utcnow
 
 log = logging.getLogger("sluice.connections")
@@ -51,45 +52,6 @@ class Draft:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class ConnectionView:
-    """A plain snapshot of a saved connection, safe to hand to any thread or to print."""
-
-    id: str
-    name: str
-    type_key: str
-    params: dict
-    has_secret: bool
-    last_test_status: str
-    last_test_at: datetime | None
-    last_test_message: str | None
-    last_test_version: str | None
-    last_test_latency_ms: int | None
-    last_used_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    used_by: list[str]
-
-    @property
-    def type_label(self) -> str:
-        return registry.get_type(self.type_key).label
-
-    def to_json(self) -> dict:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
-
-        return {
-            "id": self.id, "name": self.name, "type": self.type_key, "params": self.params,
-            "has_secret": self.has_secret,
-            "last_test": {"status": self.last_test_status, "at": iso(self.last_test_at),
-                          "message": self.last_test_message,
-                          "server_version": self.last_test_version,
-                          "latency_ms": self.last_test_latency_ms},
-            "last_used_at": iso(self.last_used_at), "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at), "used_by": self.used_by,
-        }
-
-
 def _fingerprint(type_key: str, params: dict, secrets: dict) -> str:
     doc = json.dumps([type_key, params, secrets], sort_keys=True, default=str)
     return hmac.new(_PROOF_KEY, doc.encode(), hashlib.sha256).hexdigest()
@@ -106,6 +68,10 @@ class Proof:
 class ConnectionService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        # Tests of saved connections take turns in the store and the secret store (Python
+        # work that, done by many threads at once, starves a window's thread of the GIL);
+        # their waits on the servers overlap.
+        self._turn = threading.Lock()
 
     # --- reading ---------------------------------------------------------------------
 
@@ -116,22 +82,13 @@ class ConnectionService:
         if conn_id is not None:
             query = query.where(or_(Job.source_connection_id == conn_id,
                                     Job.destination_connection_id == conn_id))
-        users: dict[str, list[str]] = {}
-        for name, source, destination in session.execute(query.order_by(Job.name)):
-            for cid in {source, destination} - {None}:
-                users.setdefault(cid, []).append(name)
-        return users
+        return used_by(session.execute(query.order_by(Job.name)))
 
     def _view(self, session: Any, row: Connection,
               users: dict[str, list[str]] | None = None) -> ConnectionView:
         if users is None:
             users = self._jobs_by_connection(session, row.id)
-        return ConnectionView(
-            row.id, row.name, row.type_key, dict(row.params), row.secret_ref is not None,
-            row.last_test_status, row.last_test_at, row.last_test_message,
-            row.last_test_version, row.last_test_latency_ms, row.last_used_at,
-            row.created_at, row.updated_at, users.get(row.id, []),
-        )
+        return connection_view(row, users.get(row.id, []))
 
     def _row(self, session: Any, name_or_id: str) -> Connection:
         return by_name_or_id(session, Connection, name_or_id, "connection")
@@ -316,31 +273,39 @@ class ConnectionService:
 
     def load_with_secrets(self, name_or_id: str) -> tuple[ConnectionView, dict]:
         """The connection and its secrets, for the engine (never for display)."""
-        view = self.get(name_or_id)
         with self.ctx.store.session() as s:
-            ref = self._row(s, view.id).secret_ref
+            row = self._row(s, name_or_id)
+            view, ref = self._view(s, row), row.secret_ref
         return view, (self.ctx.secrets.get(ref) if ref else {})
 
     def test_saved(self, name_or_id: str, cancel: threading.Event | None = None,
                    timeout: float | None = None) -> TestResult:
         """Test a saved connection and record the outcome (status, time, message)."""
-        try:
-            view, secrets = self.load_with_secrets(name_or_id)
-        except SecretError as exc:
-            view, secrets = self.get(name_or_id), None
-            result = TestResult(ERROR, f"Secret unavailable: {exc}")
+        with self._turn:
+            try:
+                view, secrets = self.load_with_secrets(name_or_id)
+            except SecretError as exc:
+                view, secrets = self.get(name_or_id), None
+                result = TestResult(ERROR, f"Secret unavailable: {exc}")
+            timeout = timeout or self.ctx.test_timeout
         if secrets is not None:
-            result = base.test_connection(view.type_key, view.params, secrets,
-                                          timeout or self.ctx.test_timeout, cancel)
+            result = base.test_connection(view.type_key, view.params, secrets, timeout, cancel)
         if cancel is not None and cancel.is_set():
             return result  # a cancelled test says nothing about the source: keep the last one
         log.info("tested %r: %s (%s ms) %s", view.name, result.status, result.latency_ms,
                  result.message)
-        with self.ctx.store.session() as s:
+        with self._turn, self.ctx.store.session() as s:
             row = s.get(Connection, view.id)
             if row is not None:  # deleted while the test ran
                 _record(row, result)
         return result
+
+    def retest(self, name_or_id: str, cancel: threading.Event | None = None
+               ) -> ConnectionView:
+        """Test a saved connection (see test_saved); the connection as stored after."""
+        self.test_saved(name_or_id, cancel)
+        with self._turn:
+            return self.get(name_or_id)
 
     def test_all(self, timeout: float | None = None,
                  cancel: threading.Event | None = None) -> list[tuple[ConnectionView, TestResult]]:

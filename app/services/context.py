@@ -10,7 +10,7 @@ from typing import Any
 
 from app import paths
 from app.secrets import MasterPassword, SecretStore, default_factories
-from app.store import Store, open_store
+from app.store.db import Store, open_store
 
 SECRET_BACKEND = "secret_backend"
 GCP_PROJECT = "gcp_project"

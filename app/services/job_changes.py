@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.etl.runner import TableSpec
+    from app.etl.spec import TableSpec
     from app.services.jobs import JobDraft, JobView
 
 MODE_EFFECT = {
@@ -61,7 +61,8 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
         lines.append(f"Renamed from {old.name} to {draft.name.strip()}; saved cursors are "
                      "kept.")
     if draft.stall_seconds != old.stall_seconds:
-        from app.etl.watchdog import STALL_SECONDS, in_words
+        from app.etl.watchdog import in_words
+        from app.vocabulary import STALL_SECONDS
 
         bound = STALL_SECONDS if draft.stall_seconds is None else draft.stall_seconds
         lines.append("Runs are never stopped for want of rows moving." if not bound else

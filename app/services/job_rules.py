@@ -17,7 +17,7 @@ from app.vocabulary import DELETES, MODES, Mode
 
 if TYPE_CHECKING:
     from app.etl.describe import TableShape
-    from app.etl.runner import TableSpec
+    from app.etl.spec import TableSpec
     from app.scheduling.schedule import Schedule
 
 Problem = tuple[str, str]

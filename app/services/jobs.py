@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,110 +15,42 @@ from app.etl import naming
 from app.etl.describe import TableShape
 from app.etl.errors import RunError
 from app.etl.pipeline import RunHandle, throttled
-from app.etl.runner import TableSpec, run_table
-from app.etl.watchdog import STALL_SECONDS
+from app.etl.runner import run_table
+from app.etl.spec import TableSpec
 from app.scheduling.schedule import Schedule, ScheduleError
 from app.secrets import SecretError
 from app.services import job_rules
-from app.services.connections import ConnectionService, ConnectionView
+from app.services.connections import ConnectionService
 from app.services.context import AppContext
 from app.services.errors import NotFound, ServiceError, ValidationError
 from app.services.lookup import by_name_or_id
 from app.services.runs import (  # JobBusy: part of this service's interface
     JobBusy,  # noqa: F401
     RunBook,
-    RunView,
     job_lock,
     reap,
-    run_view,
     stops_process,
 )
+from app.services.views import (
+    LOCAL,
+    WAREHOUSE,
+    WAREHOUSE_CHOICE,
+    ConnectionView,
+    JobDraft,
+    JobView,
+    RunView,
+    job_view,
+    run_view,
+)
 from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
-from app.vocabulary import Trigger
+from app.vocabulary import STALL_SECONDS, Trigger
 
 log = logging.getLogger("sluice.jobs")
-LOCAL = "local"  # how a job names the local warehouse as its destination
-WAREHOUSE = "the local warehouse"  # and how a sentence names it
-WAREHOUSE_CHOICE = "Local warehouse (DuckDB, on this computer)"  # and a list of choices
 # The front ends build and read jobs with these (ui/ reaches the engine only through here).
 __all__ = ["LOCAL", "READABLE", "STALL_SECONDS", "WAREHOUSE", "JobBusy", "JobDraft",
            "JobService", "JobView", "RunHandle", "RunView", "TableShape", "TableSpec",
            "job_lock", "throttled"]
 READABLE = registry.READABLE
-
-
-@dataclass
-class JobDraft:
-    name: str
-    source: str  # connection name or id
-    tables: list[TableSpec]
-    destination: str = LOCAL  # connection name or id, or "local"
-    schedule: Schedule = field(default_factory=Schedule)
-    # A run with nothing moving for this long is stopped (None: STALL_SECONDS; 0: never).
-    stall_seconds: int | None = None
-
-
-@dataclass
-class JobView:
-    id: str
-    name: str
-    source_id: str
-    source_name: str
-    source_type: str
-    destination_id: str | None
-    destination_name: str
-    tables: list[TableSpec]
-    schedule_kind: str
-    schedule_expr: str | None
-    timezone: str
-    enabled: bool
-    created_at: datetime
-    updated_at: datetime
-    stall_seconds: int | None = None
-
-    @property
-    def destination_label(self) -> str:
-        """The destination as a sentence names it ("Sales DWH", "the local warehouse")."""
-        return self.destination_name if self.destination_id else WAREHOUSE
-
-    @property
-    def stall_bound(self) -> float:
-        """Seconds without movement before a run is stopped (0: never)."""
-        return STALL_SECONDS if self.stall_seconds is None else self.stall_seconds
-
-    @property
-    def schedule(self) -> Schedule:
-        return Schedule(self.schedule_kind, self.schedule_expr, self.timezone)
-
-    def next_run(self, after: datetime | None = None) -> datetime | None:
-        """When the schedule fires next (intervals count from the job's last edit)."""
-        if not self.enabled:
-            return None
-        try:
-            runs = self.schedule.next_runs(1, after=after, anchor=self.updated_at)
-        except ScheduleError:
-            return None
-        return runs[0] if runs else None
-
-    def draft(self) -> JobDraft:
-        """This job as a draft, the starting point of an edit."""
-        return JobDraft(self.name, self.source_id, [TableSpec.from_json(t.to_json())
-                                                    for t in self.tables],
-                        self.destination_id or LOCAL, self.schedule, self.stall_seconds)
-
-    def to_json(self) -> dict:
-        next_run = self.next_run()
-        return {"id": self.id, "name": self.name,
-                "source": {"id": self.source_id, "name": self.source_name,
-                           "type": self.source_type},
-                "destination": {"id": self.destination_id, "name": self.destination_name},
-                "tables": [t.to_json() for t in self.tables],
-                "schedule": {"kind": self.schedule_kind, "expr": self.schedule_expr,
-                             "timezone": self.timezone, "words": self.schedule.describe(),
-                             "next_run": next_run.isoformat() if next_run else None},
-                "enabled": self.enabled, "stall_seconds": self.stall_bound,
-                "created_at": self.created_at.isoformat(),
-                "updated_at": self.updated_at.isoformat()}
 
 
 class JobService:
@@ -131,14 +61,9 @@ class JobService:
     # --- reading ---------------------------------------------------------------------
 
     def _view(self, session: Any, row: Job) -> JobView:
-        source = session.get(Connection, row.source_connection_id)
         dest = session.get(Connection, row.destination_connection_id) \
             if row.destination_connection_id else None
-        return JobView(row.id, row.name, source.id, source.name, source.type_key,
-                       dest.id if dest else None, dest.name if dest else LOCAL,
-                       [TableSpec.from_json(t) for t in row.tables], row.schedule_kind,
-                       row.schedule_expr, row.timezone, row.enabled, row.created_at,
-                       row.updated_at, row.stall_seconds)
+        return job_view(row, session.get(Connection, row.source_connection_id), dest)
 
     def _row(self, session: Any, name_or_id: str) -> Job:
         return by_name_or_id(session, Job, name_or_id, "job")

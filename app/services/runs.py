@@ -15,8 +15,6 @@ import json
 import logging
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -32,7 +30,8 @@ from app.store.models import Connection, Run, new_id, utcnow
 from app.vocabulary import DELETED_AT, RunStatus, TableStatus, Trigger
 
 if TYPE_CHECKING:
-    from app.etl.runner import TableResult, TableSpec
+    from app.etl.runner import TableResult
+    from app.etl.spec import TableSpec
 
 log = logging.getLogger("sluice.jobs")
 
@@ -55,52 +54,6 @@ def job_lock(job_id: str, job_name: str) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-@dataclass
-class RunView:
-    id: str
-    job_id: str
-    trigger: str
-    status: str
-    started_at: datetime | None
-    finished_at: datetime | None
-    rows_read: int
-    rows_written: int
-    bytes: int
-    cursor_before: dict | None
-    cursor_after: dict | None
-    error: str | None
-    log: str | None
-    tables: list[dict] = field(default_factory=list)  # each table's outcome, in job order
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at and self.finished_at:
-            return (self.finished_at - self.started_at).total_seconds()
-        return None
-
-    def to_json(self) -> dict:
-        def iso(v: datetime | None) -> str | None:
-            return v.isoformat() if v else None
-
-        return {"id": self.id, "job_id": self.job_id, "trigger": self.trigger,
-                "status": self.status, "started_at": iso(self.started_at),
-                "finished_at": iso(self.finished_at), "seconds": self.seconds,
-                "rows_read": self.rows_read, "rows_written": self.rows_written,
-                "bytes": self.bytes, "cursor_before": self.cursor_before,
-                "cursor_after": self.cursor_after, "error": self.error, "log": self.log,
-                "tables": self.tables}
-
-
-def run_view(row: Run) -> RunView:
-    def parse(text: str | None) -> dict | None:
-        return json.loads(text) if text else None
-
-    return RunView(row.id, row.job_id, row.trigger, row.status, row.started_at,
-                   row.finished_at, row.rows_read, row.rows_written, row.bytes,
-                   parse(row.cursor_before), parse(row.cursor_after), row.error, row.log,
-                   list(row.tables or []))
 
 
 def mark_interrupted(session: Any, job_id: str) -> int:

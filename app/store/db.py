@@ -11,14 +11,11 @@ from sqlalchemy import Engine, create_engine, event, exc, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import paths
-from app.store import health
+from app.store import HEAD_REVISION, health
 from app.store.health import StoreError
 from app.store.models import Setting
 
 BUSY_TIMEOUT_MS = 5000
-# The newest migration. A store already there opens without importing Alembic (start-up
-# time); a test keeps this equal to the head of migrations/versions.
-HEAD_REVISION = "0003"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

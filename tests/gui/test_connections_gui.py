@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox, QWizard
@@ -25,6 +27,7 @@ from tests.gui.helpers import (
 )
 from ui import theme
 from ui.panels import EMPTY_CONNECTIONS
+from ui.tester import THREAD_PREFIX
 
 
 def test_create_a_postgres_connection_by_clicking(qtbot, make_window, pg_db):
@@ -239,7 +242,7 @@ def test_refresh_turns_a_hung_host_red_while_the_window_stays_responsive(
         qtbot.mouseClick(window.connections.refresh_button, LEFT)
         assert window.connections.busy  # the icon turns, the dots pulse
         assert dot_color(window, "Good PG") != theme.DOT["unknown"]
-        qtbot.waitUntil(lambda: not window.bridge.busy, timeout=30_000)
+        qtbot.waitUntil(lambda: not window.tester.busy, timeout=30_000)
         ticker.stop()
     finally:
         silent.close()
@@ -258,10 +261,11 @@ def test_closing_while_tests_run_leaves_no_worker_behind(qtbot, make_window, ctx
             _save_raw(ctx, f"Slow {i}", "redis", {"host": "127.0.0.1", "port": silent.port,
                                                    "database": i})
         window = make_window(test_on_start=True)
-        qtbot.waitUntil(lambda: window.bridge.busy)
+        qtbot.waitUntil(lambda: window.tester.busy)
         assert silent.accepted.wait(10)
         window.close()
         assert window.bridge.pool.activeThreadCount() == 0
+        assert not [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
     finally:
         silent.close()
     # Cancelled tests say nothing about the sources: their status is unchanged.

@@ -213,7 +213,7 @@ def test_the_history_chart_shows_whole_seven_digit_labels(qtbot, theme_name):
 
     from PySide6.QtWidgets import QApplication
 
-    from app.services.runs import RunView
+    from app.services.jobs import RunView
     from ui import theme
     from ui.run_history import TrendChart
 

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app import paths
-from app.store import open_store
-from app.store.db import Store, migrate
+from app.store.db import Store, migrate, open_store
 from app.store.models import Connection, fold_name
 
 
@@ -84,7 +83,8 @@ def test_opening_twice_is_idempotent(isolated_home):
 def test_head_revision_constant_is_the_newest_migration(isolated_home):
     from alembic.script import ScriptDirectory
 
-    from app.store.db import HEAD_REVISION, alembic_config
+    from app.store import HEAD_REVISION
+    from app.store.db import alembic_config
 
     store = open_store()
     assert ScriptDirectory.from_config(alembic_config(store.engine)).get_current_head() \
