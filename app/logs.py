@@ -108,3 +108,14 @@ def tail(lines: int = 500) -> str:
         return ""
     with path.open(encoding="utf-8", errors="replace") as fh:
         return "".join(fh.readlines()[-lines:])
+
+
+def log_to_stdout(level: int = logging.INFO) -> None:
+    """Also send the `sluice` loggers to standard output (the background scheduler: a
+    service manager or a container collects it)."""
+    logger = logging.getLogger("sluice")
+    if not any(getattr(h, "stream", None) is sys.stdout for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(IsoFormatter(FORMAT))
+        logger.addHandler(handler)
+    logger.setLevel(level)

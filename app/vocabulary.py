@@ -20,7 +20,7 @@ Deletes = Literal["delete", "mark"]
 DELETES: tuple[Deletes, ...] = get_args(Deletes)
 DELETED_AT = "_sluice_deleted_at"
 
-RunStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
+RunStatus = Literal["running", "succeeded", "failed", "cancelled", "interrupted", "skipped"]
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 
 TableStatus = Literal["not run", "running", "succeeded", "failed", "cancelled",
@@ -28,6 +28,11 @@ TableStatus = Literal["not run", "running", "succeeded", "failed", "cancelled",
 
 # A run with nothing moving for this long is stopped, unless its job says otherwise.
 STALL_SECONDS = 600
+# A job's defaults for unattended runs: tries after a failure that looks transient, and how
+# late a scheduled run missed (computer off or asleep) may still start.
+RETRIES = 2
+MAX_RETRIES = 5
+MISSED_GRACE_SECONDS = 3600
 
 Trigger = Literal["manual", "schedule", "cli", "cloud"]
 TRIGGERS: tuple[Trigger, ...] = get_args(Trigger)

@@ -10,12 +10,15 @@ from PySide6.QtWidgets import QApplication
 
 from ui import settings, theme
 from ui.main_window import MainWindow
+from ui.tray import Tray
 
 SETTLE_MS = 500  # the smoke run watches the event loop this long after the window is ready
 
 
-def run_gui(smoke: bool = False) -> int:
-    """Show the main window; with `smoke`, exit 0 once it is shown and filled.
+def run_gui(smoke: bool = False, tray_only: bool = False) -> int:
+    """Show the main window (or, `tray_only`, only the tray icon where there is a tray);
+    with `smoke`, exit 0 once it is shown and filled. A second launch brings the running
+    app's window to the front and exits (ui.single).
 
     The smoke run prints when the window was shown, when its lists were filled and when
     its services were ready (`shown_at=` / `listed_at=` / `loaded_at=`, seconds since the
@@ -28,6 +31,16 @@ def run_gui(smoke: bool = False) -> int:
     app.setDesktopFileName("sluice")
     theme.apply(app, settings.theme_name())
     app.setWindowIcon(theme.icon("sluice.svg"))
+    instance = None
+    if not smoke:
+        from ui import single
+
+        name = single.server_name()
+        if single.activate_running(name):
+            print("Sluice is already running; its window was brought to the front.")
+            return 0
+        instance = single.Instance(name, app)
+        instance.listen()
 
     def open_context():
         from app.logs import record_crashes
@@ -43,7 +56,15 @@ def run_gui(smoke: bool = False) -> int:
         return lists()
 
     window = MainWindow(open_context, first_look=first_look)
-    window.show()
+    if instance is not None:
+        instance.activated.connect(window.bring_to_front)
+    if not smoke and Tray.available():
+        app.setQuitOnLastWindowClosed(False)  # the tray keeps Sluice and its schedules
+        tray = Tray(lambda: [], app)
+        window.attach_tray(tray)
+        tray.show()
+    if not (tray_only and window.tray is not None):
+        window.show()
     if smoke:
         QTimer.singleShot(0, lambda: print(f"shown_at={time.time():.6f}", flush=True))
         stall = _stall_meter(app)

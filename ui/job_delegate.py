@@ -22,6 +22,9 @@ IDLE = [Button("run", "Run", 44, tip="Run this job now"),
         Button("history", "History", 60, tip="Runs of this job, their logs and a trend"),
         Button("delete", "Delete", 56, danger=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
+ELSEWHERE = [Button("history", "History", 60, tip="Runs of this job, their logs and a trend")]
+WHO = {"cli": "the command line", "schedule": "the background scheduler",
+       "cloud": "the cloud"}
 DOT = {"succeeded": "ok", "failed": "failed", "interrupted": "failed", "cancelled": "error"}
 
 
@@ -66,6 +69,9 @@ def expected_share(job: JobView, run: RunView | None, progress: Progress) -> flo
 
 
 def progress_line(progress: Progress) -> str:
+    if progress.elsewhere:
+        who = WHO.get(progress.elsewhere, "another Sluice window")
+        return f"Running in {who}: {plural(progress.rows, 'row')} so far"
     if progress.note:
         return f"{progress.note}…"
     return (f"Running: {plural(progress.rows, 'row')}  ·  {progress.rate:,.0f} rows/s  ·  "
@@ -86,7 +92,8 @@ class JobCardDelegate(CardDelegate):
         if progress is not None:
             return CardContent(job.id, job.name, subtitle, schedule_line(job),
                                theme.type_icon(job.source_type), "testing", pulsing=True,
-                               buttons=RUNNING, extra=progress_line(progress),
+                               buttons=ELSEWHERE if progress.elsewhere else RUNNING,
+                               extra=progress_line(progress),
                                progress=expected_share(job, run, progress),
                                subtitle_elide=right)
         return CardContent(job.id, job.name, subtitle, schedule_line(job),

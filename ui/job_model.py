@@ -26,6 +26,7 @@ class Progress:
     rate: float = 0.0
     megabytes: float = 0.0
     note: str = ""  # what the run waits for, if it waits
+    elsewhere: str = ""  # run by another process: its trigger ("cli", "schedule")
 
 
 class JobListModel(QAbstractListModel):
@@ -70,6 +71,9 @@ class JobListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def jobs(self) -> list[JobView]:
+        return [job for job, _ in self._rows]
 
     def row_of(self, job_id: str) -> int:
         return next((i for i, (j, _) in enumerate(self._rows) if j.id == job_id), -1)

@@ -28,6 +28,7 @@ from app.scheduling.schedule import when
 from ui import theme
 from ui.connection_model import ViewRole
 from ui.schedule_editor import ScheduleEditor
+from ui.unattended_editor import UnattendedEditor
 from ui.workers import Bridge, Task
 
 if TYPE_CHECKING:
@@ -134,6 +135,8 @@ class SettingsPage(QWizardPage):
         self.schedule.changed.connect(self._refresh)
         if editing:
             self.schedule.set_schedule(editing.schedule)
+        self.unattended = UnattendedEditor(editing)
+        self.unattended.changed.connect(self._refresh)
         self.review = QLabel()
         self.review.setObjectName("review")
         self.review.setWordWrap(True)
@@ -187,6 +190,7 @@ class SettingsPage(QWizardPage):
         when.addWidget(self.stall)
         layout.addLayout(when)
         layout.addWidget(self.schedule)
+        layout.addWidget(self.unattended)
         layout.addWidget(_heading("Review"))
         layout.addWidget(scroll)
         layout.addWidget(self.status)
@@ -339,7 +343,7 @@ class SettingsPage(QWizardPage):
         for row in range(self.table.rowCount()):
             chain += [self.table.cellWidget(row, c) for c in (DEST_SCHEMA, DEST_TABLE, MODE,
                                                               CURSOR, KEY, DELETES, PICK)]
-        chain += [self.stall, *self.schedule.focus_chain()]
+        chain += [self.stall, *self.schedule.focus_chain(), *self.unattended.focus_chain()]
         for before, after in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(before, after)
 
@@ -496,7 +500,8 @@ class SettingsPage(QWizardPage):
         stall = kept if kept is None and minutes == self.stall_default else minutes * 60
         return JobDraft(wizard.source_page.name.text(), self.source_id,
                         [TableSpec.from_json(s.to_json()) for s in self.specs],
-                        self._dest_id(), self.schedule.schedule(), stall)
+                        self._dest_id(), self.schedule.schedule(), stall,
+                        self.unattended.value(), self.unattended.webhook_change())
 
     def problems(self) -> list[tuple[str, str]]:
         """What must be fixed before the job can be saved (the service's rules), as

@@ -33,6 +33,7 @@ from ui.help import add_help_menu
 from ui.job_model import JobListModel, JobRole, Progress
 from ui.log_dialog import LogDialog
 from ui.panels import ConnectionsPanel, JobsPanel
+from ui.run_watch import RunWatch
 from ui.store_problem import StoreProblem
 from ui.tester import Tester
 from ui.workers import Bridge
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from app.services.first_look import Lists
     from app.services.jobs import JobService, JobView, RunHandle, RunView
     from ui.connection_wizard import ConnectionWizard
+    from ui.tray import Tray
 
 
 class RunProgress(QObject):
@@ -70,13 +72,15 @@ OPENING = "Opening the metadata store…"
 
 
 class ScheduleBell(QObject):
-    """Carries "this job is due" from the scheduler's thread to the GUI thread (queued).
+    """Carries the scheduler's news from its thread to the GUI thread (queued).
 
     Signals:
-        rang(str): job id.
+        rang(str): job id (the job is due).
+        missed(str, object): job id and the `skipped` run recorded for a missed run.
     """
 
     rang = Signal(str)
+    missed = Signal(str, object)
 
 
 class MainWindow(QMainWindow):
@@ -92,6 +96,8 @@ class MainWindow(QMainWindow):
     listed = Signal()
     loaded = Signal()
     load_failed = Signal()
+    running_changed = Signal(int)  # how many jobs run in this window
+    unattended_run = Signal(str, object)  # a scheduled run ended, or a missed one skipped
 
     def __init__(self, open_context: Callable[[], AppContext], test_on_start: bool = True,
                  schedule: bool = True,
@@ -103,9 +109,15 @@ class MainWindow(QMainWindow):
         self.test_on_start = test_on_start
         self.schedule = schedule
         self.scheduler: Scheduler | None = None
+        self.schedules_elsewhere = ""  # who schedules, when another process does
         self.bell = ScheduleBell(self)
         self.bell.rang.connect(self._when_open(lambda job_id: self.run_job(job_id,
                                                                              "schedule")))
+        self.bell.missed.connect(self._when_open(self._skipped))
+        self.tray: Tray | None = None  # see attach_tray
+        self.quitting = False  # closing means quitting (not going to the tray)
+        self.watch = RunWatch(self)  # runs and jobs of other processes
+        self.schedules_paused = False  # every schedule of the computer (as last read)
         self.ctx: AppContext | None = None
         self.service: ConnectionService | None = None
         self.job_service: JobService | None = None
@@ -210,19 +222,25 @@ class MainWindow(QMainWindow):
         scheduler, started (None when not asked for, or another process schedules)."""
         from app.services.connections import ConnectionService
         from app.services.jobs import JobService
+        from app.services.retention import prune
 
         ctx = self._open_context()
+        prune(ctx.store)  # run records past the kept days and runs (Preferences)
         service, jobs = ConnectionService(ctx), JobService(ctx)
         last = jobs.last_runs()
         rows = [(job, last.get(job.id)) for job in jobs.list()]
-        scheduler = None
+        scheduler, elsewhere = None, ""
         if self.schedule:
-            from app.scheduling.scheduler import Scheduler
+            from app.scheduling.scheduler import Scheduler, holder
 
-            scheduler = Scheduler(jobs, self.bell.rang.emit)  # fires wait for `_opened`
+            scheduler = Scheduler(jobs, self.bell.rang.emit,  # fires wait for `_opened`
+                                  missed=self.bell.missed.emit)
             if not scheduler.start():
-                scheduler = None
-        return ctx, service, jobs, service.list(), rows, scheduler
+                scheduler, elsewhere = None, holder() or "another Sluice process"
+        from app.scheduling.scheduler import paused
+
+        self.schedules_paused = paused(ctx.store)  # (read by the GUI thread after `loaded`)
+        return ctx, service, jobs, service.list(), rows, (scheduler, elsewhere)
 
     def _open_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, _errors().StoreError):
@@ -240,7 +258,8 @@ class MainWindow(QMainWindow):
         self.load_failed.emit()
 
     def _opened(self, loaded) -> None:
-        self.ctx, self.service, self.job_service, views, rows, self.scheduler = loaded
+        self.ctx, self.service, self.job_service, views, rows, scheduling = loaded
+        self.scheduler, self.schedules_elsewhere = scheduling
         self.problem.hide()
         self.splitter.show()
         for action in self.store_actions:
@@ -252,12 +271,13 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() in ("", OPENING):
             self.statusBar().showMessage("Ready")
         self.loaded.emit()
+        self.watch.start()
         waiting, self._waiting = self._waiting, []
         for action in waiting:
             action()
-        if self.schedule and self.scheduler is None:
-            self.statusBar().showMessage("Another Sluice window runs the schedules; this one "
-                                         "runs jobs when you press Run.", 15_000)
+        if self.schedules_elsewhere:
+            self.statusBar().showMessage(f"Schedules are run by {self.schedules_elsewhere}; "
+                                         "this window runs jobs when you press Run.", 15_000)
         if self._vault_locked():
             self.unlock_vault(then=self.refresh if self.test_on_start else None)
         elif self.test_on_start:
@@ -334,7 +354,7 @@ class MainWindow(QMainWindow):
         prefs.triggered.connect(self.show_preferences)
         quit_action = QAction("Quit", self)
         _shortcut(quit_action, QKeySequence.StandardKey.Quit, "Ctrl+Q")
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit_app)
         file_menu.addActions([new, new_job, prefs])
         self.store_actions = [new, new_job, prefs]  # need the store: off while it is unusable
         self.lock_action = QAction("Lock vault", self)
@@ -402,8 +422,9 @@ class MainWindow(QMainWindow):
         self.handles[job_id] = handle
         self.job_model.set_progress(job_id, Progress())
         self.jobs.set_busy(True)
+        self.running_changed.emit(len(self.handles))
         self.bridge.submit(self, self.job_service.run, job_id, trigger, handle,
-                           on_done=lambda run, jid=job_id: self._ran(jid, run),
+                           on_done=lambda run, jid=job_id: self._ran(jid, run, trigger),
                            on_error=lambda exc, jid=job_id: self._run_refused(jid, exc,
                                                                               trigger))
 
@@ -415,6 +436,7 @@ class MainWindow(QMainWindow):
         self.handles.pop(job_id, None)
         self.job_model.set_progress(job_id, None)
         self.jobs.set_busy(bool(self.handles))
+        self.running_changed.emit(len(self.handles))
         if self.quit_after_runs and not self.handles:
             self.quit_anyway = True
             QTimer.singleShot(0, self.close)
@@ -444,19 +466,32 @@ class MainWindow(QMainWindow):
         self.quit_anyway = True
         self.close()
 
-    def _ran(self, job_id: str, run: RunView) -> None:
+    def _ran(self, job_id: str, run: RunView, trigger: str = "manual") -> None:
         self._finished(job_id)
         self.job_model.set_last_run(job_id, run)
-        name = self.job_service.get(job_id).name
+        name = self._job_name(job_id)
         if run.status == "succeeded":
             self.statusBar().showMessage(
                 f"Job “{name}” finished: {plural(run.rows_written, 'row')} in "
                 f"{run.seconds:.1f} s.", 10_000)
         else:
             self.statusBar().showMessage(f"Job “{name}” {run.status}: {run.error}", 20_000)
-            if run.status == "failed":
-                self.notice = dialogs.message(self, "Job failed", f"Job “{name}” failed.",
-                                              run.error or "")
+        if trigger == "schedule":  # nobody pressed anything: no dialog (the tray tells)
+            self.unattended_run.emit(job_id, run)
+        elif run.status == "failed":
+            self.notice = dialogs.message(self, "Job failed", f"Job “{name}” failed.",
+                                          run.error or "")
+
+    def _job_name(self, job_id: str) -> str:
+        row = self.job_model.row_of(job_id)
+        return self.job_model.index(row).data(JobRole).name if row >= 0 else "?"
+
+    def _skipped(self, job_id: str, run: RunView) -> None:
+        """(from the scheduler) A missed run was recorded as skipped."""
+        self.job_model.set_last_run(job_id, run)
+        self.statusBar().showMessage(f"Job “{self._job_name(job_id)}” skipped: {run.error}",
+                                     20_000)
+        self.unattended_run.emit(job_id, run)
 
     def _run_refused(self, job_id: str, exc: BaseException, trigger: str) -> None:
         self._finished(job_id)
@@ -465,10 +500,10 @@ class MainWindow(QMainWindow):
         else:
             self.notice = dialogs.message(self, "Job not started", str(exc))
 
-    def show_history(self, job_id: str) -> None:
+    def show_history(self, job_id: str, run_id: str | None = None) -> None:
         from ui.run_history import RunHistoryDialog
 
-        self.history = RunHistoryDialog(self.job_service, job_id, self)
+        self.history = RunHistoryDialog(self.job_service, job_id, self, run_id)
         self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history.open()
 
@@ -657,7 +692,81 @@ class MainWindow(QMainWindow):
 
     # --- closing -----------------------------------------------------------------------
 
+    # --- the tray and quitting ----------------------------------------------------------
+
+    def attach_tray(self, tray: Tray) -> None:
+        """Closing the window leaves Sluice, and its schedules, running in `tray`."""
+        from ui.tray import attach
+
+        self.tray = tray
+        attach(self, tray)
+
+    def bring_to_front(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def open_run(self, job_id: str, run_id: str) -> None:
+        """A notification was clicked: the window, and that run in History."""
+        self.bring_to_front()
+        if self.job_service is not None and self.job_model.row_of(job_id) >= 0:
+            self.show_history(job_id, run_id)
+
+    def quit_app(self) -> None:
+        """Quit for real (the menu's Quit, the tray's): the runs question still comes."""
+        self.quitting = True
+        if not self.close():
+            self.quitting = False
+
+    def set_schedules_paused(self, value: bool) -> None:
+        """Pause or resume every schedule on this computer (remembered in the store)."""
+        from app.scheduling.scheduler import set_paused
+
+        def change() -> None:
+            set_paused(self.ctx.store, value)
+            if self.scheduler is not None:
+                self.scheduler.sync()
+
+        def done(_) -> None:
+            self.schedules_paused = value
+            self.statusBar().showMessage("Schedules paused." if value else
+                                         "Schedules resumed.", 8000)
+        self.bridge.submit(self, change, on_done=done)
+
+    def schedules_here(self) -> bool:
+        """Whether this window runs schedules of enabled, scheduled jobs."""
+        return self.scheduler is not None and any(
+            self.scheduler.next_run(job.id) for job in self.job_model.jobs())
+
+    def _to_tray(self) -> None:
+        self.hide()
+        stored = settings.ui_settings()
+        if not stored.value("tray/told", False, type=bool):
+            stored.setValue("tray/told", True)
+            settings.save(stored)
+            self.tray.notify("Sluice is still running",
+                             "Scheduled jobs go on from here. To quit, use Quit in this "
+                             "icon's menu.", failed=False)
+
+    def _ask_quit_schedules(self) -> None:
+        self.quit_question = dialogs.choose(
+            self, "Quit Sluice?",
+            "Scheduled jobs run only while Sluice runs, and this desktop has no system tray "
+            "to keep it in.",
+            "To run them with no window, use the background scheduler (see the README).",
+            [("Quit and stop the schedules", self.quit_app)])
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self.quitting and not self.quit_anyway:
+            if self.tray is not None:
+                event.ignore()
+                self._to_tray()
+                return
+            if self.schedules_here():
+                event.ignore()
+                self._ask_quit_schedules()
+                return
         if self.handles and not self.quit_anyway:
             event.ignore()  # a run is in progress: asked first
             self._ask_quit()
@@ -668,9 +777,13 @@ class MainWindow(QMainWindow):
         if self.scheduler is not None:
             self.scheduler.stop()
             self.scheduler = None
+        self.watch.stop()
         self.tester.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)
+        if self.tray is not None:
+            self.tray.hide()
+            QApplication.quit()  # the tray kept the app alive past its last window
 
 
 def _shortcut(action: QAction, standard: QKeySequence.StandardKey, fallback: str) -> None:

@@ -1,19 +1,24 @@
-"""Preferences: where secrets go, how long a connection test may take, the theme."""
+"""Preferences: where secrets go, how long a connection test may take, how long run
+records are kept, starting at login (into the tray), the theme."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from app import autostart
 from app.services import preferences
 from app.services.context import AppContext
 from app.services.errors import ValidationError
@@ -45,6 +50,28 @@ class PreferencesDialog(QDialog):
         self.timeout.setSuffix(" s")
         self.timeout.setDecimals(0)
         self.timeout.setValue(prefs.test_timeout)
+        self.keep_days = QSpinBox()
+        self.keep_days.setRange(*preferences.KEEP_DAYS_RANGE)
+        self.keep_days.setSuffix(" days")
+        self.keep_days.setValue(prefs.keep_days)
+        self.keep_runs = QSpinBox()
+        self.keep_runs.setRange(*preferences.KEEP_RUNS_RANGE)
+        self.keep_runs.setSuffix(" runs a job")
+        self.keep_runs.setGroupSeparatorShown(True)
+        self.keep_runs.setValue(prefs.keep_runs)
+        keep = QWidget()
+        keep_row = QHBoxLayout(keep)
+        keep_row.setContentsMargins(0, 0, 0, 0)
+        keep_row.addWidget(self.keep_days)
+        keep_row.addWidget(QLabel("or"))
+        keep_row.addWidget(self.keep_runs)
+        keep_row.addStretch(1)
+        keep.setToolTip("A run record goes once it is older than the days and not among its "
+                        "job's newest runs (whichever keeps more). Pruned at start-up.")
+        self.login = QCheckBox("Start Sluice at login, in the tray")
+        self.login.setToolTip("Scheduled jobs then run from the moment you log in, with no "
+                              "window open.")
+        self.login.setChecked(autostart.enabled())
         self.theme = QComboBox()
         for key, label in THEMES.items():
             self.theme.addItem(label, key)
@@ -57,6 +84,8 @@ class PreferencesDialog(QDialog):
         self.note.setVisible(bool(keyring_note))
         form.addRow("", self.note)
         form.addRow("Connection test timeout", self.timeout)
+        form.addRow("Keep run history", keep)
+        form.addRow("", self.login)
         form.addRow("Theme", self.theme)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -82,6 +111,7 @@ class PreferencesDialog(QDialog):
         prefs.secret_backend = self.backend.currentData()
         prefs.gcp_project = self.project.text().strip() or None
         prefs.test_timeout = self.timeout.value()
+        prefs.keep_days, prefs.keep_runs = self.keep_days.value(), self.keep_runs.value()
         return prefs
 
     def accept(self) -> None:
@@ -103,6 +133,13 @@ class PreferencesDialog(QDialog):
             preferences.save(self.ctx, self.chosen())
         except ValidationError as exc:
             self.error = dialogs.message(self, "Preferences not saved", str(exc))
+            return
+        try:
+            if self.login.isChecked() != autostart.enabled():
+                (autostart.enable if self.login.isChecked() else autostart.disable)()
+        except OSError as exc:
+            self.error = dialogs.message(self, "Start at login not changed",
+                                         f"{autostart.entry_path()}: {exc.strerror or exc}")
             return
         settings.set_theme_name(self.theme.currentData())
         QDialog.accept(self)

@@ -99,7 +99,8 @@ class TrendChart(QWidget):
 
 
 class RunHistoryDialog(QDialog):
-    def __init__(self, service: JobService, job_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, service: JobService, job_id: str, parent: QWidget | None = None,
+                 run_id: str | None = None) -> None:
         super().__init__(parent)
         self.service, self.job_id = service, job_id
         job = service.get(job_id)
@@ -135,6 +136,9 @@ class RunHistoryDialog(QDialog):
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
         self.reload()
+        shown = [i for i, run in enumerate(self.runs) if run.id == run_id]
+        if shown:
+            self.table.selectRow(shown[0])
 
     def reload(self) -> None:
         self.runs = self.service.runs(self.job_id)

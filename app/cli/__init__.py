@@ -12,22 +12,28 @@ from collections.abc import Sequence
 
 from app.cli import commands
 from app.connectors.registry import TYPES
-from app.vocabulary import MODES
+from app.vocabulary import MAX_RETRIES, MODES, RETRIES
+
+
+def seconds_between(low: float, high: float):
+    """An argparse type: a number of seconds from `low` to `high` (not inf, nan or -5)."""
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:  # false for nan too
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds from {low:g} to {high:g}")
+        return value
+    return convert
 
 
 def seconds(text: str) -> float:
-    """A timeout in seconds within the range preferences allow (not inf, nan or -5)."""
+    """A timeout in seconds within the range preferences allow."""
     from app.services.preferences import TIMEOUT_RANGE
 
-    low, high = TIMEOUT_RANGE
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not low <= value <= high:  # false for nan too
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds from {low:g} to {high:g}")
-    return value
+    return seconds_between(*TIMEOUT_RANGE)(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,9 +42,35 @@ def build_parser() -> argparse.ArgumentParser:
     types = sub.add_parser("types", help="list the connection types")
     types.add_argument("--json", action="store_true")
     types.set_defaults(func=commands.types)
-    for add_group in (_connection_commands, _job_commands, _store_commands, _secret_commands):
+    for add_group in (_connection_commands, _job_commands, _scheduler_commands,
+                      _store_commands, _secret_commands):
         add_group(sub)
     return parser
+
+
+def _retries(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to {MAX_RETRIES}")
+    return int(text)
+
+
+def _scheduler_commands(sub) -> None:
+    from app.scheduling.background import GRACE_SECONDS, POLL_SECONDS
+
+    p = sub.add_parser("scheduler", help="run the schedules with no window (or pause or "
+                                         "resume every schedule on this computer)")
+    p.add_argument("action", nargs="?", choices=["pause", "resume"],
+                   help="pause or resume every schedule (no action: run the scheduler until "
+                        "SIGTERM or Ctrl+C)")
+    p.add_argument("--grace", type=seconds_between(0, 3600), default=GRACE_SECONDS,
+                   metavar="SECONDS",
+                   help=f"on SIGTERM, how long running jobs get to stop (default "
+                        f"{GRACE_SECONDS:g})")
+    p.add_argument("--poll", type=seconds_between(0.1, 60), default=POLL_SECONDS,
+                   metavar="SECONDS",
+                   help="how often to look for jobs added, edited, paused or deleted "
+                        f"elsewhere (default {POLL_SECONDS:g})")
+    p.set_defaults(func=commands.scheduler)
 
 
 def _connection_options(p: argparse.ArgumentParser) -> None:
@@ -120,6 +152,17 @@ def _table_options(p: argparse.ArgumentParser, adding: bool) -> None:
                    help="leave a column out (repeatable)")
     p.add_argument("--stall-timeout", metavar="DURATION",
                    help="stop a run when no rows move for this long (default 10m; 0: never)")
+    p.add_argument("--retries", type=_retries, metavar="N",
+                   help=f"tries after a failure that looks transient, 0-{MAX_RETRIES} "
+                        f"(default {RETRIES})")
+    p.add_argument("--grace", metavar="DURATION",
+                   help="how late a missed scheduled run may still start, e.g. 1h, 30m; "
+                        "later it is recorded as skipped (default 1h; 0: never catch up)")
+    p.add_argument("--webhook", metavar="URL",
+                   help="POST a JSON report of failed and skipped runs here (kept with the "
+                        "passwords; '' removes it)")
+    p.add_argument("--notify-success", action=argparse.BooleanOptionalAction, default=None,
+                   help="report successful runs to the webhook too")
 
 
 def _job_commands(sub) -> None:
@@ -158,10 +201,16 @@ def _job_commands(sub) -> None:
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),
                                    ("runs", "a job's run history", commands.job_runs),
+                                   ("pause", "stop a job's schedule", commands.job_pause),
+                                   ("resume", "start a job's schedule again",
+                                    commands.job_resume),
                                    ("delete", "delete a job", commands.job_delete)):
         p = jsub.add_parser(action, help=helptext)
         if action != "list":
             p.add_argument("name")
+        if action in ("pause", "resume"):
+            p.set_defaults(func=func)
+            continue
         if action == "runs":
             pages = p.add_mutually_exclusive_group()
             pages.add_argument("--limit", type=int, default=50, metavar="N",

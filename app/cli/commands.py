@@ -215,6 +215,41 @@ def connection_delete(ctx: AppContext, args: argparse.Namespace) -> int:
 
 # --- jobs ------------------------------------------------------------------------------
 
+def job_pause(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    job = JobService(ctx).set_enabled(args.name, False)
+    print(f"Paused job {job.name!r}: it runs only when asked until `job resume`.")
+    return 0
+
+
+def job_resume(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.services.jobs import JobService
+
+    job = JobService(ctx).set_enabled(args.name, True)
+    print(f"Resumed job {job.name!r}: {job.schedule.describe()}.")
+    return 0
+
+
+def scheduler(ctx: AppContext, args: argparse.Namespace) -> int:
+    """The background scheduler (no action), or pause / resume every schedule."""
+    from app.scheduling import scheduler as scheduling
+
+    if args.action == "pause":
+        scheduling.set_paused(ctx.store, True)
+        print("Schedules paused on this computer (`scheduler resume` resumes them).")
+        return 0
+    if args.action == "resume":
+        scheduling.set_paused(ctx.store, False)
+        print("Schedules resumed.")
+        return 0
+    from app.logs import log_to_stdout
+    from app.scheduling.background import serve
+
+    log_to_stdout()
+    return serve(ctx, grace=args.grace, poll=args.poll)
+
+
 def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
     from app.services.jobs import JobDraft, JobService, TableSpec
 
@@ -232,8 +267,10 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
         tables[0].dest_table = args.dest_table
     per_table(tables, args)
     _columns(tables, args.exclude_column, leave_out=True)
-    job = service.create(JobDraft(args.name, args.source, tables, args.destination,
-                                  _schedule(args), _stall(args.stall_timeout)))
+    draft = JobDraft(args.name, args.source, tables, args.destination, _schedule(args),
+                     _stall(args.stall_timeout))
+    _unattended(draft, args)
+    job = service.create(draft)
     names = ", ".join(f"{t.source_name} ({t.mode})" for t in job.tables)
     print(f"Created job {job.name!r}: {names} from {job.source_name} to "
           f"{job.destination_name}. {job.schedule.describe()}.")
@@ -267,6 +304,7 @@ def job_edit(ctx: AppContext, args: argparse.Namespace) -> int:
     draft.schedule = _schedule(args, job.schedule)
     if args.stall_timeout is not None:
         draft.stall_seconds = _stall(args.stall_timeout)
+    _unattended(draft, args)
     changes = service.changes(job.id, draft)
     for line in changes or ["Nothing changes."]:
         print(line)
@@ -328,6 +366,11 @@ def _table_named(tables: list, name: str, option: str):
 
 def _stall(text: str | None) -> int | None:
     """--stall-timeout 30m / 2h / 0 in seconds (None when not given)."""
+    return _duration(text, "--stall-timeout")
+
+
+def _duration(text: str | None, option: str) -> int | None:
+    """30m / 2h / 1d / 0 in seconds (None when not given)."""
     from app.etl.incremental import parse_lookback
 
     if text is None:
@@ -336,9 +379,25 @@ def _stall(text: str | None) -> int | None:
         seconds = parse_lookback(text)
     except ValueError:
         seconds = None
-    if seconds is None or not math.isfinite(seconds):
-        raise UserError(f"--stall-timeout {text!r} is not a duration such as 30m, 2h or 0.")
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        raise UserError(f"{option} {text!r} is not a duration such as 30m, 2h or 0.")
     return int(seconds)
+
+
+def _unattended(draft, args: argparse.Namespace) -> None:
+    """--retries, --grace, --webhook ('' removes it), --notify-success / --no-..."""
+    from dataclasses import replace
+
+    changed = {}
+    if args.retries is not None:
+        changed["retries"] = args.retries
+    if args.grace is not None:
+        changed["missed_grace_seconds"] = _duration(args.grace, "--grace")
+    if args.notify_success is not None:
+        changed["notify_success"] = args.notify_success
+    draft.unattended = replace(draft.unattended, **changed)
+    if args.webhook is not None:
+        draft.webhook = args.webhook.strip()
 
 
 def _columns(tables: list, names: list[str], leave_out: bool) -> None:

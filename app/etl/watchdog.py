@@ -26,6 +26,10 @@ from app.etl.pipeline import RunHandle
 
 
 def in_words(seconds: float) -> str:
+    """"1 hour", "10 minutes", "90 seconds"."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = int(seconds // 3600)
+        return f"{hours} hour{'s' if hours != 1 else ''}"
     if seconds >= 60 and seconds % 60 == 0:
         minutes = int(seconds // 60)
         return f"{minutes} minute{'s' if minutes != 1 else ''}"

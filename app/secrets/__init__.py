@@ -83,13 +83,15 @@ class SecretStore:
             return self._backend(scheme, project), key
         return self._backend(scheme), key
 
-    def ref_for(self, owner_id: str) -> str:
-        """The reference a new secret of `owner_id` (a connection id) gets."""
+    def ref_for(self, owner_id: str, kind: str = "conn") -> str:
+        """The reference a new secret of `owner_id` gets (a connection's password, or a
+        job's webhook URL: kind "hook")."""
         if self.default == "gcp":
-            return f"gcp:{self.gcp_project}/sluice-conn-{owner_id}"
+            return f"gcp:{self.gcp_project}/sluice-{kind}-{owner_id}"
         if self.default == "env":
-            return f"env:SLUICE_SECRET_{owner_id.replace('-', '_').upper()}"
-        return f"{self.default}:conn-{owner_id}"
+            infix = "" if kind == "conn" else f"{kind.upper()}_"
+            return f"env:SLUICE_SECRET_{infix}{owner_id.replace('-', '_').upper()}"
+        return f"{self.default}:{kind}-{owner_id}"
 
     def check_writable(self) -> None:
         """Raise SecretBackendUnavailable now if the default backend cannot store secrets."""

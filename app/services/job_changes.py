@@ -69,6 +69,31 @@ def explain(old: JobView, draft: JobDraft, dest_name: str) -> list[str]:
                      f"A run is stopped after {in_words(bound)} without rows moving.")
     if draft.schedule != old.schedule:
         lines.append(f"Schedule: {old.schedule.describe()} → {draft.schedule.describe()}.")
+    lines.extend(_unattended_changed(old, draft))
+    return lines
+
+
+def _unattended_changed(old: JobView, draft: JobDraft) -> list[str]:
+    from app.etl.watchdog import in_words
+
+    was, now = old.unattended, draft.unattended
+    lines = []
+    if was.retries != now.retries:
+        lines.append(f"Retries of a failure that looks transient: {was.retries} → "
+                     f"{now.retries}.")
+    if was.missed_grace_seconds != now.missed_grace_seconds:
+        grace = now.missed_grace_seconds
+        lines.append("A scheduled run missed while Sluice was not running is recorded as "
+                     "skipped, never caught up." if not grace else
+                     f"A missed scheduled run still starts up to {in_words(grace)} late.")
+    if draft.webhook == "" and old.has_webhook:
+        lines.append("The webhook is removed.")
+    elif draft.webhook:
+        lines.append("Failed and skipped runs are reported to the webhook" +
+                     (" (it replaces the one set before)." if old.has_webhook else "."))
+    if was.notify_success != now.notify_success:
+        lines.append("Successful runs are reported to the webhook too." if now.notify_success
+                     else "Successful runs are no longer reported to the webhook.")
     return lines
 
 

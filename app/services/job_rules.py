@@ -9,19 +9,22 @@ job is saved; everything here needs no network.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from app.connectors import registry
 from app.etl import naming
 from app.etl.incremental import parse_lookback
-from app.vocabulary import DELETES, MODES, Mode
+from app.vocabulary import DELETES, MAX_RETRIES, MODES, Mode
 
 if TYPE_CHECKING:
     from app.etl.describe import TableShape
     from app.etl.spec import TableSpec
     from app.scheduling.schedule import Schedule
+    from app.services.views import Unattended
 
 Problem = tuple[str, str]
 STALL_MAX_SECONDS = 7 * 86400
+GRACE_MAX_SECONDS = 7 * 86400
 
 
 def allowed_modes(dest_type: str | None) -> tuple[Mode, ...]:
@@ -100,4 +103,20 @@ def job_problems(tables: list[TableSpec], dest_type: str | None, dest_params: di
     if stall_seconds is not None and not 0 <= stall_seconds <= STALL_MAX_SECONDS:
         found.append(("stall_seconds", "The bound on a stalled run must be between 0 "
                                        "(never) and 7 days."))
+    return found
+
+
+def unattended_problems(unattended: Unattended, webhook: str | None) -> list[Problem]:
+    """What is wrong with a job's retries, missed-run grace and webhook URL."""
+    found: list[Problem] = []
+    if not 0 <= unattended.retries <= MAX_RETRIES:
+        found.append(("retries", f"Retries must be from 0 to {MAX_RETRIES}."))
+    if not 0 <= unattended.missed_grace_seconds <= GRACE_MAX_SECONDS:
+        found.append(("missed_grace", "The grace for a missed run must be between 0 (never "
+                                      "catch up) and 7 days."))
+    if webhook:
+        parts = urlsplit(webhook.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            found.append(("webhook", "The webhook URL must start with http:// or https:// "
+                                     "and name a host."))
     return found

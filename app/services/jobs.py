@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,13 +14,14 @@ from app.connectors import registry
 from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
-from app.etl.errors import RunError
+from app.etl.errors import RunCancelled, RunError
 from app.etl.pipeline import RunHandle, throttled
 from app.etl.runner import run_table
 from app.etl.spec import TableSpec
+from app.etl.watchdog import in_words
 from app.scheduling.schedule import Schedule, ScheduleError
 from app.secrets import SecretError
-from app.services import job_rules
+from app.services import job_rules, notify, retry
 from app.services.connections import ConnectionService
 from app.services.context import AppContext
 from app.services.errors import NotFound, ServiceError, ValidationError
@@ -27,6 +29,7 @@ from app.services.lookup import by_name_or_id
 from app.services.runs import (  # JobBusy: part of this service's interface
     JobBusy,  # noqa: F401
     RunBook,
+    append_log,
     job_lock,
     reap,
     stops_process,
@@ -39,6 +42,7 @@ from app.services.views import (
     JobDraft,
     JobView,
     RunView,
+    Unattended,
     job_view,
     run_view,
 )
@@ -46,16 +50,18 @@ from app.store.models import Connection, Job, Run, fold_name, new_id, utcnow
 from app.vocabulary import STALL_SECONDS, Trigger
 
 log = logging.getLogger("sluice.jobs")
+PROGRESS_EVERY_SECONDS = 2.0  # how often a run's rows so far are written to its record
 # The front ends build and read jobs with these (ui/ reaches the engine only through here).
 __all__ = ["LOCAL", "READABLE", "STALL_SECONDS", "WAREHOUSE", "JobBusy", "JobDraft",
            "JobService", "JobView", "RunHandle", "RunView", "TableShape", "TableSpec",
-           "job_lock", "throttled"]
+           "Unattended", "job_lock", "throttled"]
 READABLE = registry.READABLE
 
 
 class JobService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.backoff_seconds = retry.BACKOFF_SECONDS  # before a run's first retry
         self.connections = ConnectionService(ctx)
 
     # --- reading ---------------------------------------------------------------------
@@ -136,7 +142,8 @@ class JobService:
         too."""
         dest = self._destination(draft.destination)
         return job_rules.job_problems(draft.tables, *_kind(dest), draft.schedule,
-                                      draft.stall_seconds, shapes)
+                                      draft.stall_seconds, shapes) + \
+            job_rules.unattended_problems(draft.unattended, draft.webhook)
 
     def _destination(self, destination: str | None) -> ConnectionView | None:
         return None if destination in (None, "", LOCAL) else \
@@ -199,6 +206,7 @@ class JobService:
                                        draft.stall_seconds, shapes=shapes))
         if dest is not None and dest.id == source.id:
             _check_not_onto_itself(source.type_key, tables)
+        _refuse(job_rules.unattended_problems(draft.unattended, draft.webhook))
         return name, source, dest, tables
 
     def create(self, draft: JobDraft) -> JobView:
@@ -212,6 +220,7 @@ class JobService:
                       tables=[t.to_json() for t in tables])
             _set_schedule(row, draft.schedule)
             row.stall_seconds = draft.stall_seconds
+            self._set_unattended(row, draft)
             s.add(row)
             s.get(Connection, source.id).last_used_at = utcnow()
         log.info("created job %r", name)
@@ -237,9 +246,46 @@ class JobService:
             row.tables = [t.to_json() for t in tables]
             _set_schedule(row, draft.schedule)
             row.stall_seconds = draft.stall_seconds
+            self._set_unattended(row, draft)
             row.updated_at = utcnow()
         log.info("updated job %r", name)
         return self.get(old.id)
+
+    def _set_unattended(self, row: Job, draft: JobDraft) -> None:
+        """Retries, missed-run grace, notify on success; the webhook URL goes to the secret
+        backend (a failure there fails the whole save: the transaction is rolled back)."""
+        row.retries = draft.unattended.retries
+        row.missed_grace_seconds = draft.unattended.missed_grace_seconds
+        row.notify_success = draft.unattended.notify_success
+        if draft.webhook is None:
+            return  # kept as it is
+        try:
+            if draft.webhook:
+                ref = row.webhook_ref or self.ctx.secrets.ref_for(row.id, "hook")
+                self.ctx.secrets.set(ref, {"url": draft.webhook.strip()})
+                row.webhook_ref = ref
+            elif row.webhook_ref:
+                self.ctx.secrets.delete(row.webhook_ref)
+                row.webhook_ref = None
+        except SecretError as exc:
+            raise ValidationError({"webhook": f"The webhook URL cannot be kept: {exc}"}) \
+                from exc
+
+    def webhook(self, name_or_id: str) -> str | None:
+        """The job's webhook URL (from the secret backend), or None."""
+        with self.ctx.store.session() as s:
+            ref = self._row(s, name_or_id).webhook_ref
+        return self.ctx.secrets.get(ref).get("url") if ref else None
+
+    def set_enabled(self, name_or_id: str, enabled: bool) -> JobView:
+        """Pause (False) or resume (True) a job's schedule; the scheduler notices."""
+        with self.ctx.store.session() as s:
+            row = self._row(s, name_or_id)
+            row.enabled = enabled
+            row.updated_at = utcnow()
+            job_id = row.id
+        log.info("job %s %s", job_id, "resumed" if enabled else "paused")
+        return self.get(job_id)
 
     def changes(self, name_or_id: str, draft: JobDraft) -> list[str]:
         """What saving `draft` over the job would do to its destination, in words."""
@@ -317,8 +363,12 @@ class JobService:
                 dropped = self._drop_tables(job)
             with self.ctx.store.session() as s:
                 row = s.get(Job, job.id)
+                hook = row.webhook_ref if row is not None else None
                 if row is not None:
                     s.delete(row)
+            if hook:  # the row is gone: a URL that cannot be removed is unreachable
+                with contextlib.suppress(SecretError):
+                    self.ctx.secrets.delete(hook)
         log.info("deleted job %r (dropped: %s)", job.name, ", ".join(dropped) or "none")
         return dropped
 
@@ -365,15 +415,80 @@ class JobService:
         with job_lock(job.id, job.name):
             book = RunBook(self.ctx.store, job.id, job.source_id, trigger,
                            [t.source_name for t in job.tables])
-            try:
-                self._copy_tables(job, book, handle)
-            except BaseException as exc:  # recorded, never lost; see stops_process
-                book.failed(exc, handle)
-                if stops_process(exc):
-                    book.finish(job.name, handle)
-                    raise
+            handle.on_progress = _also(handle.on_progress,
+                                       throttled(book.moved, PROGRESS_EVERY_SECONDS))
+            while True:
+                try:
+                    self._copy_tables(job, book, handle)
+                except BaseException as exc:  # recorded, never lost; see stops_process
+                    if not stops_process(exc) and self._again(job, book, handle, exc):
+                        continue
+                    if handle.cancel.is_set() and not handle.stalled:
+                        exc = RunCancelled()  # (while waiting to try again)
+                    book.failed(exc, handle)
+                    if stops_process(exc):
+                        book.finish(job.name, handle)
+                        raise
+                break
             book.finish(job.name, handle)
-            return self.runs(job.id, limit=1)[0]
+            run = self.runs(job.id, limit=1)[0]
+        self.report(job, run)
+        return run
+
+    def record_skipped(self, name_or_id: str, due: datetime) -> RunView:
+        """A scheduled run missed beyond the job's grace (the computer was off or asleep):
+        recorded as a `skipped` run, so History shows the gap, and reported."""
+        job = self.get(name_or_id)
+        grace = in_words(job.unattended.missed_grace_seconds)
+        reason = (f"Missed its run due at {due.astimezone(UTC):%Y-%m-%d %H:%M} UTC: Sluice "
+                  f"was not running (the computer was off or asleep) and the run is more "
+                  f"than {grace} late, the job's grace. It runs at its next time.")
+        with self.ctx.store.session() as s:
+            row = Run(id=new_id(), job_id=job.id, trigger="schedule", status="skipped",
+                      started_at=due, finished_at=utcnow(), error=reason, log=reason,
+                      tables=[{"table": t.source_name, "status": "not run", "rows": 0,
+                               "error": None} for t in job.tables])
+            s.add(row)
+            s.flush()  # the defaults (attempts, rows) filled in
+            run = run_view(row)
+        log.warning("job %r: %s", job.name, reason)
+        self.report(job, run)
+        return run
+
+    def _again(self, job: JobView, book: RunBook, handle: RunHandle,
+               exc: BaseException) -> bool:
+        """After a failure worth another try (app.services.retry) and tries left, wait
+        the backoff (a cancel ends the wait) and say whether to go on."""
+        tries = job.unattended.retries + 1
+        if book.attempts >= tries or handle.cancel.is_set() or handle.stalled or \
+                not retry.transient(exc):
+            return False
+        delay = retry.backoff(book.attempts, self.backoff_seconds)
+        book.retrying(exc, handle, delay, tries)
+        if handle.cancel.wait(delay):
+            return False
+        book.attempts += 1
+        handle.say("")
+        return True
+
+    def report(self, job: JobView, run: RunView) -> None:
+        """Tell the job's webhook about `run` when it asks to hear of it; a webhook that
+        fails is logged and noted in the run's log, never fails the run."""
+        if not job.has_webhook or not notify.wanted(run.status,
+                                                    job.unattended.notify_success):
+            return
+        try:
+            url = self.webhook(job.id)
+            if url:
+                notify.post(url, notify.document(job.name, run))
+                log.info("webhook told of run %s of %r", run.id, job.name)
+                return
+        except (notify.WebhookError, SecretError, NotFound) as exc:
+            said = f"The webhook was not told of this run: {exc}"
+        else:
+            said = "The webhook was not told of this run: its URL is gone."
+        log.warning("run %s of %r: %s", run.id, job.name, said)
+        append_log(self.ctx.store, run.id, said)
 
     def _copy_tables(self, job: JobView, book: RunBook, handle: RunHandle) -> None:
         """Open the source's secrets and the destination, then copy each table."""
@@ -393,6 +508,8 @@ class JobService:
                                        owner=f"job {job.name!r}")
         try:
             for index, spec in enumerate(job.tables):
+                if book.done(index):
+                    continue  # loaded by an earlier attempt of this run
                 book.table_started(index, handle)
                 result = run_table(job.name, source.type_key, source.params, source_secrets,
                                    destination, spec, run_id=book.id, handle=handle)
@@ -400,6 +517,15 @@ class JobService:
         finally:
             with contextlib.suppress(Exception):
                 destination.close()
+
+
+def _also(first, then):
+    """A progress callback calling `first` (if any), then `then`."""
+    def both(handle: RunHandle) -> None:
+        if first is not None:
+            first(handle)
+        then(handle)
+    return both
 
 
 def _refuse(problems: list[tuple[str, str]]) -> None:

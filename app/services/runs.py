@@ -111,6 +111,8 @@ class RunBook:
         self.before: dict = {}  # incremental cursors, by table
         self.after: dict = {}
         self.secrets: dict = {}  # to scrub from what is recorded
+        self.attempts = 1
+        self._counted = (0, 0, 0)  # the handle's counters when the current table started
         with store.session() as s:
             mark_interrupted(s, job_id)
             s.add(Run(id=self.id, job_id=job_id, trigger=trigger, status="running",
@@ -134,7 +136,40 @@ class RunBook:
 
     def table_started(self, index: int, handle: RunHandle) -> None:
         self.current = index
+        self._counted = (handle.rows_read, handle.rows_written, handle.bytes)
         self._table(index, "running", 0, None, handle)
+
+    def moved(self, handle: RunHandle) -> None:
+        """The rows so far, in the run's record: a window of another process shows them
+        on the job's card. Best effort: a busy store never slows or fails the run."""
+        try:
+            with self.store.session() as s:
+                row = s.get(Run, self.id)
+                row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
+                row.bytes = handle.bytes
+        except StoreError as exc:
+            log.debug("progress of run %s not recorded: %s", self.id, exc)
+
+    def done(self, index: int) -> bool:
+        """Whether table `index` was loaded by an earlier attempt of this run."""
+        return self.tables[index]["status"] == "succeeded"
+
+    def retrying(self, exc: BaseException, handle: RunHandle, delay: float,
+                 tries: int) -> None:
+        """Attempt `self.attempts` failed in a way worth another try, after `delay` s: say
+        so in the log and on the card; the table it failed in goes back to "not run" (its
+        rows were not committed). The next attempt (the caller counts it once it starts)
+        copies the tables not loaded yet."""
+        message = self._in_table(*failure(exc, handle)[:2])
+        self.lines.append(f"Attempt {self.attempts} of {tries} failed: "
+                          f"{scrub(message, self.secrets)}. Trying again in {delay:g} s.")
+        log.warning("attempt %d of %d of run %s failed (%s); again in %g s", self.attempts,
+                    tries, self.id, message, delay)
+        if self.current is not None:
+            handle.rows_read, handle.rows_written, handle.bytes = self._counted
+            self._table(self.current, "not run", 0, None, handle)
+            self.current = None
+        handle.say(f"Attempt {self.attempts} failed; trying again in {delay:g} s")
 
     def table_done(self, index: int, spec: TableSpec, result: TableResult,
                    handle: RunHandle) -> None:
@@ -157,12 +192,17 @@ class RunBook:
         status, message, trace = failure(exc, handle)
         if trace:
             self.lines.append(traceback.format_exc())
+        message = self._in_table(status, message)
         if self.current is not None:
-            table = self.tables[self.current]["table"]
-            if status == "failed" and table.rsplit(".", 1)[-1] not in message:
-                message = f"{table}: {message}"
             self._table(self.current, status, 0, message, handle)
         self.status, self.error = status, message
+
+    def _in_table(self, status: RunStatus, message: str) -> str:
+        """A failure's message naming the table it happened in (when it does not)."""
+        if self.current is None or status != "failed":
+            return message
+        table = self.tables[self.current]["table"]
+        return message if table.rsplit(".", 1)[-1] in message else f"{table}: {message}"
 
     def finish(self, job_name: str, handle: RunHandle) -> None:
         """Record how the run ended, and log it (a failure at ERROR)."""
@@ -175,11 +215,13 @@ class RunBook:
         if error:
             error = scrub(error, self.secrets)  # drivers do not echo passwords; be sure
             self.lines.append(error)
+        if self.attempts > 1:
+            self.lines.append(f"Attempt {self.attempts} {self.status}.")
         with self.store.session() as s:
             row = s.get(Run, self.id)
             row.status, row.finished_at, row.error = self.status, utcnow(), error
             row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
-            row.bytes = handle.bytes
+            row.bytes, row.attempts = handle.bytes, self.attempts
             row.cursor_before = json.dumps(self.before) if self.before else None
             row.cursor_after = json.dumps(self.after) if self.after else None
             row.log = scrub("\n".join(self.lines), self.secrets)
@@ -229,3 +271,25 @@ def _deleted_notice(spec: TableSpec, result: TableResult) -> str | None:
     done = "deleted" if spec.detect_deletes == "delete" else f"marked in {DELETED_AT}"
     return f"{n:,} {'rows' if n != 1 else 'row'} gone from the source " \
            f"{'were' if n != 1 else 'was'} {done}"
+
+
+def append_log(store: Any, run_id: str, line: str) -> None:
+    """Add a line to a finished run's log (what happened after it ended: a webhook)."""
+    with store.session() as s:
+        row = s.get(Run, run_id)
+        if row is not None:
+            row.log = f"{row.log}\n{line}" if row.log else line
+
+
+def stop_running(store: Any, job_id: str, reason: str) -> int:
+    """Record the job's runs still marked running as cancelled, with `reason` (a process
+    that stops without waiting for them: the background scheduler past its grace)."""
+    with store.session() as s:
+        found = s.scalars(select(Run).where(Run.job_id == job_id,
+                                            Run.status == "running")).all()
+        for run in found:
+            run.status, run.finished_at, run.error = "cancelled", utcnow(), reason
+            run.log = f"{run.log}\n{reason}" if run.log else reason
+            run.tables = [{**t, "status": "cancelled"} if t["status"] == "running" else t
+                          for t in run.tables or []]
+        return len(found)

@@ -16,7 +16,7 @@ from typing import Any
 from app.connectors import registry
 from app.etl.spec import TableSpec
 from app.scheduling.schedule import Schedule, ScheduleError
-from app.vocabulary import STALL_SECONDS
+from app.vocabulary import MISSED_GRACE_SECONDS, RETRIES, STALL_SECONDS
 
 LOCAL = "local"  # how a job names the local warehouse as its destination
 WAREHOUSE = "the local warehouse"  # and how a sentence names it
@@ -71,6 +71,20 @@ class JobDraft:
     schedule: Schedule = field(default_factory=Schedule)
     # A run with nothing moving for this long is stopped (None: STALL_SECONDS; 0: never).
     stall_seconds: int | None = None
+    unattended: Unattended = field(default_factory=lambda: Unattended())
+    # The webhook URL to set ("" removes it; None keeps what the job has).
+    webhook: str | None = None
+
+
+@dataclass(frozen=True)
+class Unattended:
+    """How a job behaves with nobody watching: tries after a failure that looks transient
+    (app.services.retry), how late a missed scheduled run may still start, and whether a
+    success is reported too (failures and skipped runs always are)."""
+
+    retries: int = RETRIES
+    missed_grace_seconds: int = MISSED_GRACE_SECONDS
+    notify_success: bool = False
 
 
 @dataclass
@@ -90,6 +104,8 @@ class JobView:
     created_at: datetime
     updated_at: datetime
     stall_seconds: int | None = None
+    unattended: Unattended = field(default_factory=lambda: Unattended())
+    has_webhook: bool = False
 
     @property
     def destination_label(self) -> str:
@@ -119,7 +135,8 @@ class JobView:
         """This job as a draft, the starting point of an edit."""
         return JobDraft(self.name, self.source_id, [TableSpec.from_json(t.to_json())
                                                     for t in self.tables],
-                        self.destination_id or LOCAL, self.schedule, self.stall_seconds)
+                        self.destination_id or LOCAL, self.schedule, self.stall_seconds,
+                        self.unattended)
 
     def to_json(self) -> dict:
         next_run = self.next_run()
@@ -132,6 +149,10 @@ class JobView:
                              "timezone": self.timezone, "words": self.schedule.describe(),
                              "next_run": next_run.isoformat() if next_run else None},
                 "enabled": self.enabled, "stall_seconds": self.stall_bound,
+                "retries": self.unattended.retries,
+                "missed_grace_seconds": self.unattended.missed_grace_seconds,
+                "webhook": self.has_webhook,
+                "notify_success": self.unattended.notify_success,
                 "created_at": self.created_at.isoformat(),
                 "updated_at": self.updated_at.isoformat()}
 
@@ -152,6 +173,7 @@ class RunView:
     error: str | None
     log: str | None
     tables: list[dict] = field(default_factory=list)  # each table's outcome, in job order
+    attempts: int = 1  # tries it took (see app.services.retry)
 
     @property
     def seconds(self) -> float | None:
@@ -169,7 +191,7 @@ class RunView:
                 "rows_read": self.rows_read, "rows_written": self.rows_written,
                 "bytes": self.bytes, "cursor_before": self.cursor_before,
                 "cursor_after": self.cursor_after, "error": self.error, "log": self.log,
-                "tables": self.tables}
+                "tables": self.tables, "attempts": self.attempts}
 
 
 def run_view(row: Any) -> RunView:
@@ -180,7 +202,7 @@ def run_view(row: Any) -> RunView:
     return RunView(row.id, row.job_id, row.trigger, row.status, row.started_at,
                    row.finished_at, row.rows_read, row.rows_written, row.bytes,
                    parse(row.cursor_before), parse(row.cursor_after), row.error, row.log,
-                   list(row.tables or []))
+                   list(row.tables or []), row.attempts)
 
 
 def connection_view(row: Any, used_by: list[str]) -> ConnectionView:
@@ -199,7 +221,9 @@ def job_view(row: Any, source: Any, dest: Any | None) -> JobView:
                    dest.id if dest else None, dest.name if dest else LOCAL,
                    [TableSpec.from_json(t) for t in row.tables], row.schedule_kind,
                    row.schedule_expr, row.timezone, bool(row.enabled), row.created_at,
-                   row.updated_at, row.stall_seconds)
+                   row.updated_at, row.stall_seconds,
+                   Unattended(row.retries, row.missed_grace_seconds, bool(row.notify_success)),
+                   row.webhook_ref is not None)
 
 
 def used_by(jobs: Iterable[tuple[str, str, str | None]]) -> dict[str, list[str]]:

@@ -6,7 +6,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -81,6 +91,15 @@ class Job(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # A run with no rows moving for this long is stopped (NULL: the default bound).
     stall_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Unattended runs: tries after a failure that looks transient, how late a missed
+    # scheduled run may still start, where to report (a secret reference: webhook URLs
+    # carry tokens) and whether a success is reported too.
+    retries: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    missed_grace_seconds: Mapped[int] = mapped_column(Integer, default=3600,
+                                                      server_default="3600")
+    webhook_ref: Mapped[str | None] = mapped_column(String(400))
+    notify_success: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -103,6 +122,7 @@ class Run(Base):
     log: Mapped[str | None] = mapped_column(Text)
     # Each table's outcome: [{"table", "status", "rows", "error"}] in the job's order.
     tables: Mapped[list | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Setting(Base):

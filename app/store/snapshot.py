@@ -24,7 +24,7 @@ from app.store import HEAD_REVISION
 JSON_COLUMNS = frozenset({"params", "tables"})
 TIME_COLUMNS = frozenset({"created_at", "updated_at", "last_test_at", "last_used_at",
                           "started_at", "finished_at"})
-BOOL_COLUMNS = frozenset({"enabled"})
+BOOL_COLUMNS = frozenset({"enabled", "notify_success"})
 # How long to wait for a writer that holds the file (WAL readers rarely wait at all).
 WAIT_SECONDS = 0.2
 

@@ -543,3 +543,25 @@ def test_destinations_are_listed_with_their_status_dots(qtbot, make_window, ctx,
     assert image.pixelColor(7, 7).name() == theme.DOT[status]
     local = combo.itemIcon(0).pixmap(14, 14).toImage()  # the warehouse: no dot, aligned
     assert local.pixelColor(7, 7).alpha() == 0
+
+
+def test_step_3_sets_retries_missed_run_grace_and_a_webhook(qtbot, make_window, ctx, pg_db):
+    window, wizard = at_step_3(qtbot, make_window, ctx, pg_db, "orders")
+    page = wizard.settings_page
+    editor = page.unattended
+    assert (editor.retries.value(), editor.grace.value()) == (2, 60)
+    editor.retries.setValue(4)
+    editor.grace.setValue(30)
+    qtbot.keyClicks(editor.webhook, "hooks.example.com/T0KEN")
+    assert "The webhook URL must start with http:// or https://" in page.status.text()
+    assert not wizard.button(FINISH).isEnabled()
+    editor.webhook.clear()
+    qtbot.keyClicks(editor.webhook, "https://hooks.example.com/T0KEN")
+    qtbot.mouseClick(editor.on_success, Qt.MouseButton.LeftButton)
+    assert wizard.button(FINISH).isEnabled()
+    qtbot.mouseClick(wizard.button(FINISH), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 1, timeout=20_000)
+    job = JobService(ctx).list()[0]
+    assert (job.unattended.retries, job.unattended.missed_grace_seconds,
+            job.unattended.notify_success, job.has_webhook) == (4, 1800, True, True)
+    assert JobService(ctx).webhook(job.id) == "https://hooks.example.com/T0KEN"

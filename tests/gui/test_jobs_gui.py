@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -20,7 +22,7 @@ from tests.integration.engine_helpers import (
     save_connection,
     warehouse_rows,
 )
-from ui.job_model import LastRunRole, ProgressRole
+from ui.job_model import LastRunRole, Progress, ProgressRole
 
 
 def _job_card(window, name):
@@ -245,7 +247,8 @@ def test_a_scheduled_job_runs_while_the_app_is_open(qtbot, make_window, ctx, pg_
     window = make_window(schedule=True)
     other = make_window(schedule=True)  # a second window does not schedule twice
     assert window.scheduler is not None and other.scheduler is None
-    assert other.statusBar().currentMessage().startswith("Another Sluice window runs")
+    assert other.statusBar().currentMessage().startswith(
+        f"Schedules are run by the app, pid {os.getpid()}; this window runs jobs when")
     job = JobService(ctx).get("Orders")
     assert window.scheduler.next_run(job.id) == job.next_run()
     assert _schedule_line(window, "Orders").startswith("Every 15 minutes  ·  next ")
@@ -283,3 +286,60 @@ def test_the_card_says_when_a_run_waits_for_the_warehouse(qtbot, make_window, ct
                     timeout=30_000)
     assert _job_card(window, "Orders")[1].data(LastRunRole).status == "succeeded"
     assert warehouse_rows("select count(*) from orders") == [(12,)]
+
+
+def test_beside_the_background_scheduler_the_window_does_not_schedule(make_window, ctx):
+    from app.scheduling.background import BackgroundScheduler
+
+    background = BackgroundScheduler(ctx)
+    assert background.scheduler.start()
+    try:
+        window = make_window(schedule=True)
+        assert window.scheduler is None
+        assert window.statusBar().currentMessage() == (
+            f"Schedules are run by the background scheduler, pid {os.getpid()}; this window "
+            "runs jobs when you press Run.")
+    finally:
+        background.scheduler.stop()
+
+
+def test_a_command_line_run_shows_on_the_card_as_it_goes(qtbot, make_window, ctx, pg_db):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import psycopg2
+
+    from ui.job_model import ProgressRole
+
+    orders_table(pg_db, 1000)
+    pg_exec(pg_db, "create table customers (id int primary key)",
+            "insert into customers values (1), (2)")
+    save_connection(ctx, "postgresql", "src", pg_db.params())
+    make_job(ctx, "Orders", "src", [TableSpec("orders"), TableSpec("customers")])
+    window = make_window()
+    # The run loads orders, then waits for customers, locked here, until the test lets go.
+    holder = psycopg2.connect(host=pg_db.host, port=pg_db.port, user=pg_db.user,
+                              dbname=pg_db.database)
+    holder.cursor().execute("lock table customers in access exclusive mode")
+    cli = subprocess.Popen([sys.executable, "main.py", "job", "run", "Orders"],
+                           cwd=Path(__file__).resolve().parents[2], text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        index = _job_card(window, "Orders")[1]
+        qtbot.waitUntil(lambda: (index.data(ProgressRole) or Progress()).rows == 1000,
+                        timeout=60_000)
+        assert index.data(ProgressRole).elsewhere == "cli"
+        assert _detail(window, "Orders") == "Running in the command line: 1,000 rows so far"
+        content = window.jobs.delegate.content(index)
+        assert [b.key for b in content.buttons] == ["history"]  # no Cancel for its run
+        holder.rollback()  # customers can be read now
+        assert cli.wait(120) == 0
+    finally:
+        holder.close()
+        cli.kill()
+        cli.communicate()
+    qtbot.waitUntil(lambda: index.data(ProgressRole) is None, timeout=15_000)
+    run = index.data(LastRunRole)
+    assert (run.trigger, run.status, run.rows_written) == ("cli", "succeeded", 1002)
+    assert _detail(window, "Orders").startswith("Replace  ·  Last run: 1,002 rows, ")

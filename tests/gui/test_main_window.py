@@ -244,3 +244,35 @@ def test_help_offers_the_guide_the_keys_and_the_files(qtbot, make_window):
     assert window.opened == paths.data_dir()
     _action(window, "Open log file").trigger()
     assert window.opened == log_path()
+
+
+def test_preferences_start_at_login_and_keep_run_history(qtbot, make_window, ctx,
+                                                         tmp_path):
+    window = make_window()
+
+    def open_preferences():
+        _action(window, "Preferences…").trigger()
+        dialog = window.preferences_dialog
+        qtbot.waitExposed(dialog)
+        return dialog
+
+    def save(dialog):
+        button = dialog.findChild(QDialogButtonBox).button(
+            QDialogButtonBox.StandardButton.Save)
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+
+    entry = tmp_path / "xdg-config" / "autostart" / "sluice.desktop"
+    dialog = open_preferences()
+    assert not dialog.login.isChecked()
+    assert (dialog.keep_days.value(), dialog.keep_runs.value()) == (90, 1000)
+    qtbot.mouseClick(dialog.login, Qt.MouseButton.LeftButton)
+    dialog.keep_days.setValue(30)
+    save(dialog)
+    assert "--tray" in entry.read_text()
+    assert preferences.load(ctx).keep_days == 30
+    dialog = open_preferences()
+    assert dialog.login.isChecked() and dialog.keep_days.value() == 30
+    qtbot.mouseClick(dialog.login, Qt.MouseButton.LeftButton)
+    save(dialog)
+    assert not entry.exists()

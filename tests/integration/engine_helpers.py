@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from app.services.connections import ConnectionService, Draft
-from app.services.jobs import JobDraft, JobService, TableSpec
+from app.services.jobs import JobDraft, JobService, TableSpec, Unattended
 
 
 def save_connection(ctx, type_key: str, name: str, values: dict):
@@ -30,8 +30,13 @@ def maria_and_sqlite(ctx, mariadb_db, tmp_path):
     return db
 
 
-def make_job(ctx, name: str, source: str, tables: list[TableSpec], destination: str = "local"):
-    return JobService(ctx).create(JobDraft(name, source, tables, destination))
+def make_job(ctx, name: str, source: str, tables: list[TableSpec], destination: str = "local",
+             retries: int | None = None):
+    """A job; `retries` 0 makes a transient failure final (what a failed run leaves)."""
+    draft = JobDraft(name, source, tables, destination)
+    if retries is not None:
+        draft.unattended = Unattended(retries=retries)
+    return JobService(ctx).create(draft)
 
 
 def run(ctx, name: str):

@@ -130,3 +130,41 @@ def test_edit_sets_lookback_schema_and_tables(shop):
     assert list(_tables("shop")) == ["sales.customers"]
     last = sluice("job", "edit", "shop", "--remove-table", "customers")
     assert last.returncode == 1 and "delete the job instead" in last.stderr
+
+
+def test_unattended_options_pause_resume_and_attempts(shop):
+    made = sluice("job", "add", "--name", "nightly", "--source", "src", "--table",
+                  "sales.customers", "--daily", "02:00", "--timezone", "UTC",
+                  "--retries", "4", "--grace", "30m", "--webhook",
+                  "https://hooks.example.com/services/T0KEN", "--notify-success")
+    assert made.returncode == 0, made.stderr
+    shown = json.loads(sluice("job", "show", "nightly", "--json").stdout)
+    assert (shown["retries"], shown["missed_grace_seconds"], shown["webhook"],
+            shown["notify_success"]) == (4, 1800, True, True)
+    assert "T0KEN" not in json.dumps(shown)
+    edited = sluice("job", "edit", "nightly", "--webhook", "", "--retries", "0",
+                    "--no-notify-success")
+    assert edited.returncode == 0, edited.stderr
+    shown = json.loads(sluice("job", "show", "nightly", "--json").stdout)
+    assert (shown["retries"], shown["webhook"], shown["notify_success"]) == (0, False, False)
+    refused = sluice("job", "edit", "nightly", "--retries", "9")
+    assert refused.returncode == 2
+    assert "'9' is not a number from 0 to 5" in refused.stderr
+    refused = sluice("job", "edit", "nightly", "--grace", "soon")
+    assert (refused.returncode, refused.stderr.strip()) == (
+        1, "sluice: --grace 'soon' is not a duration such as 30m, 2h or 0.")
+
+    paused = sluice("job", "pause", "nightly")
+    assert paused.stdout.startswith("Paused job 'nightly'")
+    shown = json.loads(sluice("job", "show", "nightly", "--json").stdout)
+    assert (shown["enabled"], shown["schedule"]["next_run"]) == (False, None)
+    assert sluice("job", "resume", "nightly").stdout.startswith(
+        "Resumed job 'nightly': Every day at 02:00")
+    assert json.loads(sluice("job", "show", "nightly", "--json").stdout)["enabled"]
+
+    assert sluice("scheduler", "pause").stdout.startswith("Schedules paused on this computer")
+    assert sluice("scheduler", "resume").stdout.strip() == "Schedules resumed."
+
+    assert sluice("job", "run", "nightly").returncode == 0
+    runs = json.loads(sluice("job", "runs", "nightly", "--json").stdout)
+    assert [(r["status"], r["attempts"]) for r in runs] == [("succeeded", 1)]

@@ -107,7 +107,7 @@ def test_a_destination_that_dies_mid_load_is_blamed(ctx, pg_db, private_pg_db):
                    "from generate_series(1, 3000000) g")
     save_connection(ctx, "postgresql", "source", pg_db.params())
     save_connection(ctx, "postgresql", "target", target.params(password=target.password))
-    make_job(ctx, "big", "source", [TableSpec("big")], destination="target")
+    make_job(ctx, "big", "source", [TableSpec("big")], destination="target", retries=0)
 
     def terminate() -> None:
         pid = _backend(admin, "copy%from stdin%")

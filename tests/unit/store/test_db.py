@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from app import paths
+from app.store import HEAD_REVISION
 from app.store.db import Store, migrate, open_store
 from app.store.models import Connection, fold_name
 
@@ -59,7 +60,8 @@ def test_an_old_store_upgrades_in_place_keeping_its_connections(isolated_home):
 
     store = open_store()  # what the app does at start-up
     with sqlite3.connect(path) as raw:
-        assert raw.execute("select version_num from alembic_version").fetchone() == ("0003",)
+        assert raw.execute("select version_num from alembic_version").fetchone() == \
+            (HEAD_REVISION,)
         tables = {r[0] for r in raw.execute("select name from sqlite_master where type='table'")}
     assert {"connection", "job", "run", "setting"} <= tables
     with store.session() as s:
@@ -83,7 +85,6 @@ def test_opening_twice_is_idempotent(isolated_home):
 def test_head_revision_constant_is_the_newest_migration(isolated_home):
     from alembic.script import ScriptDirectory
 
-    from app.store import HEAD_REVISION
     from app.store.db import alembic_config
 
     store = open_store()
