@@ -8,13 +8,13 @@ PY     := $(VENV)/bin/python
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The app alone for `run`; the app plus test tools for `test`.
+# The app (core + its window) for `run`; the app plus test tools for `test`.
 $(VENV)/.app: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e '.[gui]'
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[gui,test]'
 	touch $@ $(VENV)/.app
 
 run: $(VENV)/.app

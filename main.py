@@ -11,6 +11,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import main as cli_main
 
         return cli_main(argv)
+    try:
+        import PySide6  # noqa: F401 - the window's toolkit, an extra of the core
+    except ImportError:
+        print("sluice: the app's window needs the GUI extra: pip install 'sluice[gui]'. The "
+              "command line works without it (sluice --help).", file=sys.stderr)
+        return 2
     from ui.app import run_gui
 
     # --tray: started at login, straight into the tray (see app.autostart)
