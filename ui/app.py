@@ -31,10 +31,10 @@ def run_gui(smoke: bool = False, tray_only: bool = False) -> int:
     app.setDesktopFileName("sluice")
     theme.apply(app, settings.theme_name())
     app.setWindowIcon(theme.icon("sluice.svg"))
-    instance = None
-    if not smoke:
-        from ui import single
+    from ui import single  # (imported by the smoke run too: bench/startup.py counts it)
 
+    instance = None
+    if not smoke:  # a smoke run never hands over to, or stands in for, a running app
         name = single.server_name()
         if single.activate_running(name):
             print("Sluice is already running; its window was brought to the front.")
