@@ -240,8 +240,8 @@ class MainWindow(Quitting, QMainWindow):
                 scheduler, elsewhere = None, holder() or "another Sluice process"
         from app.scheduling.scheduler import paused
 
-        self.schedules_paused = paused(ctx.store)  # (read by the GUI thread after `loaded`)
-        return ctx, service, jobs, service.list(), rows, (scheduler, elsewhere)
+        return ctx, service, jobs, service.list(), rows, \
+            (scheduler, elsewhere, paused(ctx.store))
 
     def _open_failed(self, exc: BaseException) -> None:
         if not isinstance(exc, _errors().StoreError):
@@ -260,7 +260,7 @@ class MainWindow(Quitting, QMainWindow):
 
     def _opened(self, loaded) -> None:
         self.ctx, self.service, self.job_service, views, rows, scheduling = loaded
-        self.scheduler, self.schedules_elsewhere = scheduling
+        self.scheduler, self.schedules_elsewhere, self.schedules_paused = scheduling
         self.problem.hide()
         self.splitter.show()
         for action in self.store_actions:
@@ -445,7 +445,7 @@ class MainWindow(Quitting, QMainWindow):
     def _ran(self, job_id: str, run: RunView, trigger: str = "manual") -> None:
         self._finished(job_id)
         self.job_model.set_last_run(job_id, run)
-        name = self._job_name(job_id)
+        name = self.job_name(job_id)
         if run.status == "succeeded":
             self.statusBar().showMessage(
                 f"Job “{name}” finished: {plural(run.rows_written, 'row')} in "
@@ -458,14 +458,14 @@ class MainWindow(Quitting, QMainWindow):
             self.notice = dialogs.message(self, "Job failed", f"Job “{name}” failed.",
                                           run.error or "")
 
-    def _job_name(self, job_id: str) -> str:
+    def job_name(self, job_id: str) -> str:
         row = self.job_model.row_of(job_id)
         return self.job_model.index(row).data(JobRole).name if row >= 0 else "?"
 
     def _skipped(self, job_id: str, run: RunView) -> None:
         """(from the scheduler) A missed run was recorded as skipped."""
         self.job_model.set_last_run(job_id, run)
-        self.statusBar().showMessage(f"Job “{self._job_name(job_id)}” skipped: {run.error}",
+        self.statusBar().showMessage(f"Job “{self.job_name(job_id)}” skipped: {run.error}",
                                      20_000)
         self.unattended_run.emit(job_id, run)
 

@@ -50,21 +50,6 @@ class Quitting:
         if not self.close():
             self.quitting = False
 
-    def set_schedules_paused(self, value: bool) -> None:
-        """Pause or resume every schedule on this computer (remembered in the store)."""
-        from app.scheduling.scheduler import set_paused
-
-        def change() -> None:
-            set_paused(self.ctx.store, value)
-            if self.scheduler is not None:
-                self.scheduler.sync()
-
-        def done(_) -> None:
-            self.schedules_paused = value
-            self.statusBar().showMessage("Schedules paused." if value else
-                                         "Schedules resumed.", 8000)
-        self.bridge.submit(self, change, on_done=done)
-
     def schedules_here(self) -> bool:
         """Whether this window runs schedules of enabled, scheduled jobs."""
         return self.scheduler is not None and any(

@@ -198,7 +198,7 @@ def attach(window, tray: Tray) -> None:
         seen["failed"] = run.status != "succeeded"
         show_state()
         if run.status in ("failed", "skipped", "interrupted"):
-            name = window._job_name(job_id)
+            name = window.job_name(job_id)
             reason = (run.error or run.status).splitlines()[0]
             tray.notify(f"{name} {run.status}", reason, job_id, run.id)
 
@@ -213,7 +213,7 @@ def attach(window, tray: Tray) -> None:
         elif key.startswith("run:"):
             window.run_job(key[4:])
         elif key in ("pause", "resume"):
-            window.set_schedules_paused(key == "pause")
+            pause_schedules(window, key == "pause")
         elif key == "quit":
             window.quit_app()
 
@@ -223,3 +223,21 @@ def attach(window, tray: Tray) -> None:
     tray.notification_clicked.connect(window.open_run)
     window.running_changed.connect(lambda _: show_state())
     window.unattended_run.connect(ended)
+
+
+def pause_schedules(window, value: bool) -> None:
+    """Pause or resume every schedule on this computer (remembered in the store), on a
+    worker; the window's scheduler follows at once."""
+    from app.scheduling.scheduler import set_paused
+
+    def change() -> None:
+        set_paused(window.ctx.store, value)
+        if window.scheduler is not None:
+            window.scheduler.sync()
+
+    def done(_) -> None:
+        window.schedules_paused = value
+        window.statusBar().showMessage("Schedules paused." if value else
+                                       "Schedules resumed.", 8000)
+
+    window.bridge.submit(window, change, on_done=done)

@@ -125,3 +125,16 @@ def warehouse_rows(sql: str) -> list[tuple]:
 
     with duckdb.connect(str(paths.warehouse_path()), read_only=True) as conn:
         return rows(conn.execute(sql).fetchall())
+
+
+def wait_until(condition, seconds: float = 30.0) -> None:
+    """Wait for `condition()` (polling the store, a process or a scheduler), at most
+    `seconds`; fail if it never holds."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + seconds
+    pause = threading.Event()
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        pause.wait(0.05)

@@ -14,7 +14,12 @@ from app.scheduling.background import BackgroundScheduler
 from app.scheduling.schedule import Schedule
 from app.services.jobs import JobDraft, JobService, TableSpec
 from app.store.models import Job
-from tests.integration.engine_helpers import pg_exec, save_connection, warehouse_rows
+from tests.integration.engine_helpers import (
+    pg_exec,
+    save_connection,
+    wait_until,
+    warehouse_rows,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,15 +28,6 @@ def _orders(pg_db, rows: int) -> None:
     pg_exec(pg_db, "drop table if exists orders",
             "create table orders (id bigint primary key, note text)",
             f"insert into orders select g, repeat('x', 20) from generate_series(1, {rows}) g")
-
-
-def _until(condition, seconds: float = 30.0) -> None:
-    """Wait for `condition()` (polling the store or a process), at most `seconds`."""
-    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
-    pause = threading.Event()
-    while not condition():
-        assert datetime.now(UTC) < deadline, "condition not met in time"
-        pause.wait(0.05)
 
 
 def _every_minute(ctx, pg_db) -> JobService:
@@ -65,7 +61,7 @@ def test_sigterm_mid_run_cancels_it_and_keeps_the_destination(ctx, pg_db):
         assert f"background scheduler started (pid {proc.pid}); " in started
         assert "1 job scheduled; next: Orders at " in started
         _due_in_two_seconds(ctx, "Orders")  # an edit elsewhere, noticed at the next poll
-        _until(lambda: jobs.runs("Orders")[0].status == "running")
+        wait_until(lambda: jobs.runs("Orders")[0].status == "running")
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -99,17 +95,17 @@ def test_jobs_added_paused_or_deleted_elsewhere_are_noticed(ctx, pg_db):
     serving = threading.Thread(target=background.serve)
     serving.start()
     try:
-        _until(lambda: background.scheduler.running)
+        wait_until(lambda: background.scheduler.running)
         other = JobService(ctx)  # another process's view of the store
         job = other.create(JobDraft("Orders", "src", [TableSpec("orders")],
                                     schedule=Schedule("interval", "15m", "UTC")))
-        _until(lambda: background.scheduler.next_run(job.id) is not None)
+        wait_until(lambda: background.scheduler.next_run(job.id) is not None)
         other.set_enabled(job.id, False)
-        _until(lambda: background.scheduler.next_run(job.id) is None)
+        wait_until(lambda: background.scheduler.next_run(job.id) is None)
         other.set_enabled(job.id, True)
-        _until(lambda: background.scheduler.next_run(job.id) is not None)
+        wait_until(lambda: background.scheduler.next_run(job.id) is not None)
         other.delete(job.id)
-        _until(lambda: background.scheduler.next_run(job.id) is None)
+        wait_until(lambda: background.scheduler.next_run(job.id) is None)
     finally:
         background.stop()
         serving.join(30)
@@ -124,7 +120,7 @@ def test_a_due_job_runs_with_no_window(ctx, pg_db):
     serving = threading.Thread(target=background.serve)
     serving.start()
     try:
-        _until(lambda: jobs.runs("Orders") and jobs.runs("Orders")[0].status == "succeeded")
+        wait_until(lambda: jobs.runs("Orders") and jobs.runs("Orders")[0].status == "succeeded")
     finally:
         background.stop()
         serving.join(30)
@@ -146,11 +142,11 @@ def test_a_run_longer_than_its_interval_never_overlaps(ctx, pg_db):
         # The run waits on a lock here: it outlasts its interval.
         holder.cursor().execute("lock table orders in access exclusive mode")
         background.fire(job.id)
-        _until(lambda: jobs.runs("Orders") and jobs.runs("Orders")[0].status == "running")
+        wait_until(lambda: jobs.runs("Orders") and jobs.runs("Orders")[0].status == "running")
         background.fire(job.id)  # its next time comes while it still runs
         background.fire(job.id)
         holder.rollback()
-        _until(lambda: jobs.runs("Orders")[0].status == "succeeded")
+        wait_until(lambda: jobs.runs("Orders")[0].status == "succeeded")
     finally:
         holder.close()
         background.stop()
