@@ -10,7 +10,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from app.cli import commands
+from app.cli import cloud, commands
 from app.connectors.registry import TYPES
 from app.vocabulary import MAX_RETRIES, MODES, RETRIES
 
@@ -43,9 +43,52 @@ def build_parser() -> argparse.ArgumentParser:
     types.add_argument("--json", action="store_true")
     types.set_defaults(func=commands.types)
     for add_group in (_connection_commands, _job_commands, _scheduler_commands,
-                      _store_commands, _secret_commands):
+                      _store_commands, _secret_commands, _run_command):
         add_group(sub)
     return parser
+
+
+def _run_command(sub) -> None:
+    p = sub.add_parser("run", help="run a job spec with no metadata store (what the cloud "
+                                   "container runs); JSON log lines on stdout")
+    p.add_argument("--spec", required=True, metavar="PATH|gs://BUCKET/OBJECT")
+    p.add_argument("--json", action="store_true",
+                   help="print the run's record on stdout (the log lines go to stderr)")
+    p.set_defaults(func=cloud.run, storeless=True)
+
+
+def _tasks(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 10000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of tasks from 1 to 10000")
+    return int(text)
+
+
+def _export_commands(jsub) -> None:
+    export = jsub.add_parser("export", help="write a job as a spec (--spec) or as a bundle to "
+                                            "deploy to Cloud Run (--bundle); no secret values")
+    export.add_argument("name")
+    where = export.add_mutually_exclusive_group(required=True)
+    where.add_argument("--spec", metavar="PATH", help="write the job spec (JSON) here")
+    where.add_argument("--bundle", metavar="DIR", help="write the spec, Dockerfile, Cloud Run "
+                                                       "and Cloud Scheduler definitions, "
+                                                       "deploy.sh and a README here")
+    export.add_argument("--secrets", choices=["gcp", "env"], default="gcp",
+                        help="reference secrets in Secret Manager (gcp, default) or as "
+                             "SLUICE_SECRET_<NAME> environment variables (env); --spec only")
+    export.add_argument("--project", help="the Google Cloud project")
+    export.add_argument("--region", help="the Cloud Run region (bundle)")
+    export.add_argument("--image", help="the container image (bundle; default: built by "
+                                        "Cloud Build into Artifact Registry)")
+    export.add_argument("--tasks", type=_tasks, default=1, metavar="N",
+                        help="Cloud Run tasks sharing the tables (bundle; default 1)")
+    export.add_argument("--host", action="append", default=[], metavar="CONNECTION=HOST",
+                        help="the address the cloud reaches a connection by (repeatable)")
+    export.set_defaults(func=cloud.job_export)
+    imp = jsub.add_parser("import", help="create a job (and the connections it needs) from "
+                                         "a spec")
+    imp.add_argument("path", metavar="PATH|gs://BUCKET/OBJECT")
+    imp.add_argument("--rename", metavar="NEW_NAME", help="import under another name")
+    imp.set_defaults(func=cloud.job_import)
 
 
 def _retries(text: str) -> int:
@@ -197,6 +240,7 @@ def _job_commands(sub) -> None:
     _schedule_options(edit, adding=False)
     edit.add_argument("--dry-run", action="store_true", help="only say what would change")
     edit.set_defaults(func=commands.job_edit)
+    _export_commands(jsub)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import math
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from app.connectors import registry
@@ -45,7 +47,9 @@ def _vault_password() -> str | None:
 def dispatch(args: argparse.Namespace) -> int:
     record_crashes()  # and sets up the log file
     try:
-        if args.func in (types, store_backups, store_restore):  # no store needed, or broken
+        # No store needed (or it is broken); the runner of job specs has none.
+        if args.func in (types, store_backups, store_restore) or \
+                getattr(args, "storeless", False):
             return args.func(None, args) or 0
         ctx = open_app(vault_password=_vault_password)
     except StoreError as exc:
@@ -476,24 +480,8 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
 
     # A line a second on stderr; stdout stays for results.
     handle = RunHandle(on_progress=throttled(progress, 1.0))
-    stopped: list[int] = []
-
-    def stop(signum: int, _frame) -> None:
-        # Ctrl+C or SIGTERM: cancel cleanly (the destination stays as it was, the run is
-        # recorded as cancelled); a second one stops at once.
-        stopped.append(signum)
-        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else
-                      signal.default_int_handler)
-        print(f"Cancelling ({signal.Signals(signum).name}); again to stop at once…",
-              file=sys.stderr, flush=True)
-        handle.cancel.set()
-
-    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with cancelled_by_signals(handle) as stopped:
         run = JobService(ctx).run(args.name, trigger="cli", handle=handle)
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
     if args.json:
         _print_json(run.to_json())
     else:
@@ -505,6 +493,29 @@ def job_run(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"sluice: run {run.status}: {run.error}", file=sys.stderr)
         return 128 + stopped[0] if stopped else 1  # 130 for Ctrl+C, 143 for SIGTERM
     return 0
+
+
+@contextlib.contextmanager
+def cancelled_by_signals(handle) -> Iterator[list[int]]:
+    """While the block runs, Ctrl+C or SIGTERM cancels the run cleanly (the destination
+    stays as it was, the run is recorded as cancelled); a second one stops at once. Yields
+    the signals received."""
+    stopped: list[int] = []
+
+    def stop(signum: int, _frame) -> None:
+        stopped.append(signum)
+        signal.signal(signum, signal.SIG_DFL if signum == signal.SIGTERM else
+                      signal.default_int_handler)
+        print(f"Cancelling ({signal.Signals(signum).name}); again to stop at once…",
+              file=sys.stderr, flush=True)
+        handle.cancel.set()
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopped
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def job_runs(ctx: AppContext, args: argparse.Namespace) -> int:

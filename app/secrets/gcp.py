@@ -28,12 +28,12 @@ class GcpSecretManagerBackend:
     def _name(self, key: str) -> str:
         return f"projects/{self.project}/secrets/{key}"
 
-    def get(self, key: str) -> dict:
+    def get(self, key: str, version: str = "latest") -> dict:
         from google.api_core import exceptions
 
         try:
             response = self._client.access_secret_version(
-                request={"name": f"{self._name(key)}/versions/latest"}
+                request={"name": f"{self._name(key)}/versions/{version}"}
             )
         except exceptions.NotFound as exc:
             raise SecretNotFound(f"secret {key} not found in project {self.project}") from exc

@@ -14,9 +14,8 @@ from app.connectors import registry
 from app.connectors.base import ListingError, scrub
 from app.etl import naming
 from app.etl.describe import TableShape
-from app.etl.errors import RunCancelled, RunError
+from app.etl.errors import RunError
 from app.etl.pipeline import RunHandle, throttled
-from app.etl.runner import run_table
 from app.etl.spec import TableSpec
 from app.etl.watchdog import in_words
 from app.scheduling.schedule import Schedule, ScheduleError
@@ -24,6 +23,7 @@ from app.secrets import SecretError
 from app.services import job_rules, notify, retry
 from app.services.connections import ConnectionService
 from app.services.context import AppContext
+from app.services.copying import Side, attempts, copy_tables
 from app.services.errors import NotFound, ServiceError, ValidationError
 from app.services.lookup import by_name_or_id
 from app.services.runs import (  # JobBusy: part of this service's interface
@@ -32,7 +32,6 @@ from app.services.runs import (  # JobBusy: part of this service's interface
     append_log,
     job_lock,
     reap,
-    stops_process,
 )
 from app.services.views import (
     LOCAL,
@@ -417,20 +416,8 @@ class JobService:
                            [t.source_name for t in job.tables])
             handle.on_progress = _also(handle.on_progress,
                                        throttled(book.moved, PROGRESS_EVERY_SECONDS))
-            while True:
-                try:
-                    self._copy_tables(job, book, handle)
-                except BaseException as exc:  # recorded, never lost; see stops_process
-                    if not stops_process(exc) and self._again(job, book, handle, exc):
-                        continue
-                    if handle.cancel.is_set() and not handle.stalled:
-                        exc = RunCancelled()  # (while waiting to try again)
-                    book.failed(exc, handle)
-                    if stops_process(exc):
-                        book.finish(job.name, handle)
-                        raise
-                break
-            book.finish(job.name, handle)
+            attempts(lambda: self._copy_tables(job, book, handle), book, handle, job.name,
+                     job.unattended.retries + 1, self.backoff_seconds)
             run = self.runs(job.id, limit=1)[0]
         self.report(job, run)
         return run
@@ -455,22 +442,6 @@ class JobService:
         self.report(job, run)
         return run
 
-    def _again(self, job: JobView, book: RunBook, handle: RunHandle,
-               exc: BaseException) -> bool:
-        """After a failure worth another try (app.services.retry) and tries left, wait
-        the backoff (a cancel ends the wait) and say whether to go on."""
-        tries = job.unattended.retries + 1
-        if book.attempts >= tries or handle.cancel.is_set() or handle.stalled or \
-                not retry.transient(exc):
-            return False
-        delay = retry.backoff(book.attempts, self.backoff_seconds)
-        book.retrying(exc, handle, delay, tries)
-        if handle.cancel.wait(delay):
-            return False
-        book.attempts += 1
-        handle.say("")
-        return True
-
     def report(self, job: JobView, run: RunView) -> None:
         """Tell the job's webhook about `run` when it asks to hear of it; a webhook that
         fails is logged and noted in the run's log, never fails the run."""
@@ -492,31 +463,13 @@ class JobService:
 
     def _copy_tables(self, job: JobView, book: RunBook, handle: RunHandle) -> None:
         """Open the source's secrets and the destination, then copy each table."""
-        from app.etl.destinations import open_destination
-
         source, source_secrets = self._load(job.source_id, "source")
-        book.secrets.update(source_secrets)
-        dest_type, dest_params, dest_secrets = None, {}, {}
+        dest = Side(None)
         if job.destination_id:
-            dest_view, dest_secrets = self._load(job.destination_id, "destination")
-            book.secrets.update(dest_secrets)
-            dest_type, dest_params = dest_view.type_key, dest_view.params
-        problem = naming.collision(job.tables, dest_type, dest_params)
-        if problem:
-            raise RunError(f"Nothing was loaded: {problem} (Edit the job.)")
-        destination = open_destination(dest_type, dest_params, dest_secrets, handle,
-                                       owner=f"job {job.name!r}")
-        try:
-            for index, spec in enumerate(job.tables):
-                if book.done(index):
-                    continue  # loaded by an earlier attempt of this run
-                book.table_started(index, handle)
-                result = run_table(job.name, source.type_key, source.params, source_secrets,
-                                   destination, spec, run_id=book.id, handle=handle)
-                book.table_done(index, spec, result, handle)
-        finally:
-            with contextlib.suppress(Exception):
-                destination.close()
+            view, secrets = self._load(job.destination_id, "destination")
+            dest = Side(view.type_key, view.params, secrets)
+        copy_tables(job.name, job.tables, Side(source.type_key, source.params, source_secrets),
+                    dest, book, handle)
 
 
 def _also(first, then):

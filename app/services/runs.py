@@ -15,6 +15,7 @@ import json
 import logging
 import traceback
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from app.etl.errors import RunCancelled, RunError
 from app.etl.incremental import encode
 from app.etl.pipeline import RunHandle
 from app.services.errors import ServiceError
+from app.services.views import RunView
 from app.store.health import StoreError
 from app.store.models import Connection, Run, new_id, utcnow
 from app.vocabulary import DELETED_AT, RunStatus, TableStatus, Trigger
@@ -96,12 +98,18 @@ def failure(exc: BaseException, handle: RunHandle) -> tuple[RunStatus, str, bool
 
 class RunBook:
     """The record of one run, written as it goes (short transactions): each table's
-    outcome as it ends, then the run's."""
+    outcome as it ends, then the run's. With no store (`store` None: the cloud runner) the
+    record is kept in memory only; `view()` gives it either way."""
 
-    def __init__(self, store: Any, job_id: str, source_id: str, trigger: Trigger,
+    def __init__(self, store: Any, job_id: str, source_id: str | None, trigger: Trigger,
                  tables: list[str]) -> None:
         self.store, self.job_id, self.source_id = store, job_id, source_id
+        self.trigger: Trigger = trigger
         self.id = new_id()
+        self.started_at = utcnow()
+        self.finished_at: datetime | None = None
+        self.log = ""
+        self.rows = (0, 0, 0)  # read, written, bytes (as of the last table or the end)
         self.tables = [{"table": t, "status": "not run", "rows": 0, "error": None}
                        for t in tables]
         self.lines: list[str] = []
@@ -113,10 +121,12 @@ class RunBook:
         self.secrets: dict = {}  # to scrub from what is recorded
         self.attempts = 1
         self._counted = (0, 0, 0)  # the handle's counters when the current table started
+        if store is None:
+            return
         with store.session() as s:
             mark_interrupted(s, job_id)
             s.add(Run(id=self.id, job_id=job_id, trigger=trigger, status="running",
-                      started_at=utcnow(), tables=self.tables))
+                      started_at=self.started_at, tables=self.tables))
 
     def _table(self, index: int, status: TableStatus, rows: int, error: str | None,
                handle: RunHandle, notice: str | None = None, deleted: int = 0) -> None:
@@ -126,7 +136,8 @@ class RunBook:
             self.tables[index]["notice"] = notice
         if deleted:
             self.tables[index]["deleted"] = deleted
-        if status == "running":
+        self.rows = (handle.rows_read, handle.rows_written, handle.bytes)
+        if status == "running" or self.store is None:
             return
         with self.store.session() as s:
             row = s.get(Run, self.id)
@@ -142,6 +153,8 @@ class RunBook:
     def moved(self, handle: RunHandle) -> None:
         """The rows so far, in the run's record: a window of another process shows them
         on the job's card. Best effort: a busy store never slows or fails the run."""
+        if self.store is None:
+            return
         try:
             with self.store.session() as s:
                 row = s.get(Run, self.id)
@@ -217,21 +230,34 @@ class RunBook:
             self.lines.append(error)
         if self.attempts > 1:
             self.lines.append(f"Attempt {self.attempts} {self.status}.")
-        with self.store.session() as s:
-            row = s.get(Run, self.id)
-            row.status, row.finished_at, row.error = self.status, utcnow(), error
-            row.rows_read, row.rows_written = handle.rows_read, handle.rows_written
-            row.bytes, row.attempts = handle.bytes, self.attempts
-            row.cursor_before = json.dumps(self.before) if self.before else None
-            row.cursor_after = json.dumps(self.after) if self.after else None
-            row.log = scrub("\n".join(self.lines), self.secrets)
-            row.tables = [{**t, "error": scrub(t["error"], self.secrets) if t["error"]
-                           else None} for t in self.tables]
-            s.get(Connection, self.source_id).last_used_at = utcnow()
+        self.error, self.finished_at = error, utcnow()
+        self.rows = (handle.rows_read, handle.rows_written, handle.bytes)
+        self.log = scrub("\n".join(self.lines), self.secrets)
+        self.tables = [{**t, "error": scrub(t["error"], self.secrets) if t["error"]
+                        else None} for t in self.tables]
+        if self.store is not None:
+            with self.store.session() as s:
+                row = s.get(Run, self.id)
+                row.status, row.finished_at, row.error = self.status, self.finished_at, error
+                row.rows_read, row.rows_written, row.bytes = self.rows
+                row.attempts = self.attempts
+                row.cursor_before = json.dumps(self.before) if self.before else None
+                row.cursor_after = json.dumps(self.after) if self.after else None
+                row.log, row.tables = self.log, self.tables
+                s.get(Connection, self.source_id).last_used_at = self.finished_at
         if self.status == "succeeded":
             log.info("run of %r succeeded: %s rows", job_name, handle.rows_written)
         else:
             log.error("run of %r %s: %s", job_name, self.status, error)
+
+
+    def view(self) -> RunView:
+        """The run as recorded so far (finished: as it ended)."""
+        return RunView(self.id, self.job_id, self.trigger,
+                       "running" if self.finished_at is None else self.status,
+                       self.started_at, self.finished_at, *self.rows,
+                       self.before or None, self.after or None, self.error, self.log or None,
+                       [dict(t) for t in self.tables], self.attempts)
 
 
 def stops_process(exc: BaseException) -> bool:
