@@ -179,6 +179,31 @@ class Schedule:
     def to_json(self) -> dict:
         return {"kind": self.kind, "expr": self.expr, "timezone": self.timezone}
 
+    def cron(self) -> str | None:
+        """The schedule as a standard 5-field cron expression (Cloud Scheduler takes only
+        those), read in `timezone`; None for a manual job. An interval that no cron
+        expression repeats exactly (every 45 minutes, every 5 hours) is a ScheduleError."""
+        self.check()
+        expr = (self.expr or "").strip()
+        if self.kind == "manual":
+            return None
+        if self.kind == "cron":
+            return " ".join(expr.split())
+        if self.kind == "daily":
+            hour, minute = _TIME.match(expr).groups()
+            return f"{int(minute)} {int(hour)} * * *"
+        count, unit = _INTERVAL.match(expr).groups()
+        count = int(count)
+        if unit == "m" and 60 % count == 0:
+            return "* * * * *" if count == 1 else f"*/{count} * * * *"
+        if unit == "m" and count % 60 == 0 and 24 % (count // 60) == 0:
+            count, unit = count // 60, "h"
+        if unit == "h" and 24 % count == 0:
+            return {1: "0 * * * *", 24: "0 0 * * *"}.get(count, f"0 */{count} * * *")
+        raise ScheduleError(f"{self.describe()} has no cron form that repeats exactly (an "
+                            "interval must divide an hour or a day); choose such an interval "
+                            "or a cron expression.")
+
 
 def when(moment: datetime, zone: str, now: datetime | None = None) -> str:
     """A fire time as people read it: "Mon 30 Nov 06:00" in the schedule's zone."""

@@ -95,3 +95,18 @@ def test_cron_in_words(expr, words):
     from app.scheduling.schedule import cron_words
 
     assert cron_words(expr) == words
+
+
+@pytest.mark.parametrize(("kind", "expr", "cron"), [
+    ("interval", "15m", "*/15 * * * *"), ("interval", "1m", "* * * * *"),
+    ("interval", "120m", "0 */2 * * *"), ("interval", "1h", "0 * * * *"),
+    ("interval", "24h", "0 0 * * *"), ("daily", "06:05", "5 6 * * *"),
+    ("cron", " 0  6 * * 1-5", "0 6 * * 1-5"), ("manual", None, None)])
+def test_each_schedule_has_the_cron_cloud_scheduler_takes(kind, expr, cron):
+    assert Schedule(kind, expr, "Europe/Warsaw").cron() == cron
+
+
+@pytest.mark.parametrize("expr", ["45m", "5h", "90m"])
+def test_an_interval_no_cron_repeats_is_refused(expr):
+    with pytest.raises(ScheduleError, match="no cron form that repeats exactly"):
+        Schedule("interval", expr, "UTC").cron()
