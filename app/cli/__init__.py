@@ -89,6 +89,39 @@ def _export_commands(jsub) -> None:
     imp.add_argument("path", metavar="PATH|gs://BUCKET/OBJECT")
     imp.add_argument("--rename", metavar="NEW_NAME", help="import under another name")
     imp.set_defaults(func=cloud.job_import)
+    deploy = jsub.add_parser("deploy", help="deploy a job to Google Cloud: Cloud Run job, "
+                                            "Cloud Scheduler, secrets in Secret Manager")
+    deploy.add_argument("name")
+    deploy.add_argument("--project", required=True)
+    deploy.add_argument("--region", required=True)
+    deploy.add_argument("--image", help="an image in Artifact Registry (default: built with "
+                                        "Cloud Build)")
+    deploy.add_argument("--tasks", type=_tasks, default=1, metavar="N")
+    deploy.add_argument("--service-account", metavar="EMAIL",
+                        help="the job runs as (default sluice-runner@PROJECT...)")
+    deploy.add_argument("--no-schedule", action="store_true",
+                        help="no Cloud Scheduler job (it runs when started)")
+    deploy.add_argument("--host", action="append", default=[], metavar="CONNECTION=HOST",
+                        help="the address the cloud reaches a connection by (repeatable)")
+    deploy.add_argument("--copy-secrets", action=argparse.BooleanOptionalAction,
+                        default=None, help="copy each secret to Secret Manager without "
+                                           "asking (or never)")
+    deploy.add_argument("--key-file", metavar="FILE",
+                        help="a service-account key file (default: application default "
+                             "credentials)")
+    deploy.set_defaults(func=cloud.job_deploy)
+    undeploy = jsub.add_parser("undeploy", help="delete the job's Cloud Run and Cloud "
+                                                "Scheduler jobs (secrets are kept)")
+    undeploy.add_argument("name")
+    undeploy.add_argument("--key-file", metavar="FILE")
+    undeploy.set_defaults(func=cloud.job_undeploy)
+    crun = jsub.add_parser("cloud-run", help="start the deployed job in Google Cloud now")
+    crun.add_argument("name")
+    crun.add_argument("--status", action="store_true",
+                      help="show the newest cloud execution instead of starting one")
+    crun.add_argument("--key-file", metavar="FILE")
+    crun.add_argument("--json", action="store_true")
+    crun.set_defaults(func=cloud.job_cloud_run)
 
 
 def _retries(text: str) -> int:

@@ -104,3 +104,81 @@ def job_import(ctx: AppContext, args: argparse.Namespace) -> int:
           f"{done.job.destination_name}, {len(done.job.tables)} "
           f"table{'s' if len(done.job.tables) != 1 else ''}.")
     return 0
+
+
+def _options(args: argparse.Namespace):
+    from app.cloud.bundle import BundleOptions
+
+    return BundleOptions(project=args.project, region=args.region, image=args.image,
+                         tasks=args.tasks, service_account=args.service_account,
+                         schedule=not args.no_schedule, overrides=_overrides(args.host))
+
+
+def _say(step) -> None:
+    print(("  ✓ " if step.ok else "  ✗ ") + step.line(), flush=True)
+
+
+def job_deploy(ctx: AppContext, args: argparse.Namespace) -> int:
+    """Deploy to Cloud Run (+ Cloud Scheduler). Each secret is copied to Secret Manager
+    after a yes in a terminal; without one, --copy-secrets (or --no-copy-secrets) says."""
+    from app.cloud.google import DeployError
+    from app.cloud.service import CloudService
+
+    def confirm(owner: str, secret: str) -> bool:
+        if args.copy_secrets is not None:
+            return args.copy_secrets
+        if not sys.stdin.isatty():
+            raise UserError(f"Copying the secret of {owner} to Secret Manager ({secret}) "
+                            "needs your yes: run in a terminal, or add --copy-secrets (or "
+                            "--no-copy-secrets to use what Secret Manager holds).")
+        answer = input(f"Copy the secret of {owner} to Secret Manager as {secret}? [y/N] ")
+        return answer.strip().lower() in ("y", "yes")
+
+    print(f"Deploying job {args.name!r} to {args.project} / {args.region}:")
+    try:
+        outcome = CloudService(ctx).deploy(args.name, _options(args), confirm, args.key_file,
+                                           on_step=_say)
+    except (DeployError, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+    if not outcome.ok:
+        print("sluice: the deploy did not finish; what is marked ✓ exists in Google Cloud. "
+              "Deploy again to complete it.", file=sys.stderr)
+        return 1
+    print("Deployed.")
+    return 0
+
+
+def job_undeploy(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.cloud.google import DeployError
+    from app.cloud.service import CloudService
+
+    try:
+        outcome = CloudService(ctx).undeploy(args.name, args.key_file)
+    except DeployError as exc:
+        raise UserError(str(exc)) from exc
+    for step in outcome.steps:
+        _say(step)
+    if not outcome.ok:
+        return 1
+    print("Undeployed (its secrets stay in Secret Manager).")
+    return 0
+
+
+def job_cloud_run(ctx: AppContext, args: argparse.Namespace) -> int:
+    """Start an execution of the deployed job (--status: show the newest instead)."""
+    from app.cloud.google import DeployError
+    from app.cloud.service import CloudService
+
+    service = CloudService(ctx)
+    try:
+        execution = service.refresh(args.name, args.key_file) if args.status else \
+            service.run_now(args.name, args.key_file)
+    except DeployError as exc:
+        raise UserError(str(exc)) from exc
+    if args.json:
+        _print_json(execution)
+    elif execution is None:
+        print("No execution yet.")
+    else:
+        print(f"{execution['name'].rsplit('/', 1)[-1]}: {execution['status']}")
+    return 0

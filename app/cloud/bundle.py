@@ -60,6 +60,7 @@ class CloudJob:
 
     spec: JobSpec
     options: BundleOptions
+    deployed_as: str | None = None  # the Cloud Run job's id when deployed (kept on rename)
 
     @property
     def project(self) -> str:
@@ -72,6 +73,8 @@ class CloudJob:
     @property
     def name(self) -> str:
         """The Cloud Run job's (and the scheduler job's) id: sluice-<job name>."""
+        if self.deployed_as:
+            return self.deployed_as
         slug = re.sub(r"[^a-z0-9]+", "-", self.spec.name.lower()).strip("-") or "job"
         return f"sluice-{slug}"[:63].rstrip("-")
 

@@ -286,6 +286,14 @@ class JobService:
         log.info("job %s %s", job_id, "resumed" if enabled else "paused")
         return self.get(job_id)
 
+    def set_cloud(self, name_or_id: str, cloud: dict | None) -> JobView:
+        """Record where the job is deployed in Google Cloud (None: nowhere)."""
+        with self.ctx.store.session() as s:
+            row = self._row(s, name_or_id)
+            row.cloud = cloud
+            job_id = row.id
+        return self.get(job_id)
+
     def changes(self, name_or_id: str, draft: JobDraft) -> list[str]:
         """What saving `draft` over the job would do to its destination, in words."""
         from app.services.job_changes import explain

@@ -106,6 +106,9 @@ class JobView:
     stall_seconds: int | None = None
     unattended: Unattended = field(default_factory=lambda: Unattended())
     has_webhook: bool = False
+    # Where it is deployed in Google Cloud: {"project", "region", "job", "image", "tasks",
+    # "schedule", "deployed_at", "last_execution"} (app.cloud.deploy), or None.
+    cloud: dict | None = None
 
     @property
     def destination_label(self) -> str:
@@ -153,6 +156,7 @@ class JobView:
                 "missed_grace_seconds": self.unattended.missed_grace_seconds,
                 "webhook": self.has_webhook,
                 "notify_success": self.unattended.notify_success,
+                "cloud": self.cloud,
                 "created_at": self.created_at.isoformat(),
                 "updated_at": self.updated_at.isoformat()}
 
@@ -223,7 +227,7 @@ def job_view(row: Any, source: Any, dest: Any | None) -> JobView:
                    row.schedule_expr, row.timezone, bool(row.enabled), row.created_at,
                    row.updated_at, row.stall_seconds,
                    Unattended(row.retries, row.missed_grace_seconds, bool(row.notify_success)),
-                   row.webhook_ref is not None)
+                   row.webhook_ref is not None, row.cloud or None)
 
 
 def used_by(jobs: Iterable[tuple[str, str, str | None]]) -> dict[str, list[str]]:

@@ -5,4 +5,4 @@
 # The newest migration. A store already there opens without importing Alembic (start-up
 # time), and only a store at this revision is read by a snapshot; a test keeps this equal
 # to the head of migrations/versions.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"

@@ -100,6 +100,8 @@ class Job(Base):
     webhook_ref: Mapped[str | None] = mapped_column(String(400))
     notify_success: Mapped[bool] = mapped_column(Boolean, default=False,
                                                  server_default=false())
+    # Where the job is deployed in Google Cloud (app.cloud.deploy.Deployment), or NULL.
+    cloud: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

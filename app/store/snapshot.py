@@ -21,7 +21,7 @@ from app.store import HEAD_REVISION
 
 # Columns the models store as JSON, as UTCDateTime and as Boolean (a test checks these
 # against app.store.models).
-JSON_COLUMNS = frozenset({"params", "tables"})
+JSON_COLUMNS = frozenset({"params", "tables", "cloud"})
 TIME_COLUMNS = frozenset({"created_at", "updated_at", "last_test_at", "last_used_at",
                           "started_at", "finished_at"})
 BOOL_COLUMNS = frozenset({"enabled", "notify_success"})

@@ -21,6 +21,7 @@ class FakeGoogle:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern, Any]] = []
         self.requests: list[tuple[str, str]] = []
+        self.calls: list[tuple[str, str, str, Any]] = []  # (method, path, query, body)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -31,6 +32,7 @@ class FakeGoogle:
                 is_json = "json" in (self.headers.get("Content-Type") or "")
                 body = json.loads(raw or b"{}") if is_json else raw
                 fake.requests.append((self.command, path))
+                fake.calls.append((self.command, path, query, body))
                 for method, pattern, handler in fake.routes:
                     match = pattern.fullmatch(path)
                     if method == self.command and match:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.integration.test_cli import sluice
 from tests.integration.test_cloud_runner import (  # noqa: F401 - fixtures
     JOB,
     ROOT,
@@ -22,7 +23,6 @@ from tests.integration.test_cloud_runner import (  # noqa: F401 - fixtures
     qtless_python,
     shop,
 )
-from tests.integration.test_cli import sluice
 
 CLOUD_JOB = "sluice-shop-etl"
 
