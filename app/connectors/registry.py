@@ -332,7 +332,7 @@ ENGINES: dict[str, Engine] = {
     "redshift": Engine(_SQL, default_schema="public", inspected=True, rows="exact"),
     "bigquery": Engine("app.etl.readers.bigquery:BigQueryReader",
                        "app.etl.destinations.bigquery:BigQueryDestination",
-                       ("replace", "append"), schema_param="dataset", case_sensitive=True,
+                       ALL_MODES, schema_param="dataset", case_sensitive=True,
                        rows="exact", last_updated=True),
     "snowflake": Engine(rows="exact", last_updated=True),
     "teradata": Engine(last_updated=True),

@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 
 import pyarrow.parquet as pq
-import pytest
 
-from app.services.errors import ValidationError
 from app.services.jobs import TableSpec
 from tests.fakes import google_rest
 from tests.integration.engine_helpers import make_job, pg_exec, run, save_connection
@@ -48,16 +46,6 @@ def test_a_refused_load_fails_the_run_with_googles_reason(ctx, pg_db):
     assert result.status == "failed"
     assert result.error.startswith("BigQuery refused the load into acme.dw.orders:")
     assert "Quota exceeded" in result.error
-
-
-def test_merge_into_bigquery_is_refused_when_the_job_is_made(ctx, pg_db):
-    _source(ctx, pg_db)
-    with google_rest.bigquery("acme", "dw", {}) as fake:
-        save_connection(ctx, "bigquery", "bq", {"project": "acme", "dataset": "dw",
-                                                "endpoint": fake.endpoint})
-        with pytest.raises(ValidationError, match="BigQuery takes replace or append"):
-            make_job(ctx, "to bq", "src", [TableSpec("orders", mode="merge",
-                                                     primary_key=["id"])], destination="bq")
 
 
 def test_bigquery_table_to_local_warehouse(ctx):

@@ -19,8 +19,8 @@ SHAPE = TableShape([Column("id", "int32"), Column("updated_at", "timestamp[us]")
     (TableSpec("t", mode="merge"), None, ("primary_key", "t: merge mode needs a primary "
                                                          "key.")),
     (TableSpec("t", mode="append"), "parquet", ("mode", "Parquet takes replace mode (t).")),
-    (TableSpec("t", mode="merge", primary_key=["id"]), "bigquery",
-     ("mode", "BigQuery takes replace or append mode (t).")),
+    (TableSpec("t", mode="merge", primary_key=["id"]), "csv",
+     ("mode", "CSV takes replace mode (t).")),
     (TableSpec("t", mode="incremental", cursor="updated_at", exclude_columns=["updated_at"]),
      None, ("exclude_columns", "t: updated_at cannot be left out (the cursor and key are "
                                "always copied).")),
@@ -41,7 +41,7 @@ def test_a_good_table_has_no_problems():
 def test_the_modes_a_destination_takes_come_from_the_registry():
     assert job_rules.allowed_modes(None) == ("replace", "append", "incremental", "merge")
     assert job_rules.allowed_modes("csv") == ("replace",)
-    assert job_rules.allowed_modes("bigquery") == ("replace", "append")
+    assert job_rules.allowed_modes("bigquery") == ("replace", "append", "incremental", "merge")
 
 
 def test_a_job_problem_names_the_schedule_and_the_stall_bound():
