@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 IDLE = [Button("run", "Run", 44, tip="Run this job now"),
         Button("edit", "Edit", 44, tip="Change the tables, modes, destination or schedule"),
         Button("history", "History", 60, tip="Runs of this job, their logs and a trend"),
+        Button("cloud", "Cloud", 52, tip="Export for Google Cloud Run, or deploy it there "
+                                         "and run it in the cloud"),
         Button("delete", "Delete", 56, danger=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
 ELSEWHERE = [Button("history", "History", 60, tip="Runs of this job, their logs and a trend")]
@@ -35,14 +37,31 @@ def route(job: JobView) -> str:
 
 
 def schedule_line(job: JobView) -> str:
-    """"Every day at 06:00 Europe/Warsaw  ·  next Mon 30 Nov 06:00"."""
+    """"Every day at 06:00 Europe/Warsaw  ·  next Mon 30 Nov 06:00", and where the job is
+    deployed in Google Cloud."""
     from app.scheduling.schedule import when
 
+    cloud = f"  ·  ☁ {cloud_words(job, short=True)}" if job.cloud else ""
     words = job.schedule.describe()
     if job.schedule_kind == "manual":
-        return "Manual — runs when you press Run"
+        return "Manual — runs when you press Run" + cloud
     next_run = job.next_run()
-    return f"{words}  ·  next {when(next_run, job.timezone)}" if next_run else words
+    return (f"{words}  ·  next {when(next_run, job.timezone)}" if next_run else words) + cloud
+
+
+def cloud_words(job: JobView, short: bool = False) -> str:
+    """"Deployed to acme / europe-west1 as sluice-x  ·  last cloud run: succeeded" (short:
+    "Cloud Run acme/europe-west1, last run succeeded")."""
+    cloud = job.cloud or {}
+    unfinished = not cloud.get("complete", True)
+    last = (cloud.get("last_execution") or {}).get("status")
+    if short:
+        return f"Cloud Run {cloud.get('project')}/{cloud.get('region')}" + (
+            " (deploy unfinished)" if unfinished else "") + (
+            f", last run {last}" if last else "")
+    return (f"Deployed to {cloud.get('project')} / {cloud.get('region')} as "
+            f"{cloud.get('job')}" + (" (the last deploy did not finish)" if unfinished else "")
+            + (f"  ·  last cloud run: {last}" if last else ""))
 
 
 def last_run_line(job: JobView, run: RunView | None) -> str:

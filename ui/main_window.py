@@ -173,6 +173,7 @@ class MainWindow(Quitting, QMainWindow):
         self.jobs.cancel_requested.connect(ready(self.cancel_job))
         self.jobs.delete_requested.connect(ready(self.delete_job))
         self.jobs.history_requested.connect(ready(self.show_history))
+        self.jobs.cloud_requested.connect(ready(self.show_cloud))
         self.jobs.add_requested.connect(ready(self.new_job))
         self.jobs.edit_requested.connect(ready(self.edit_job))
 
@@ -482,6 +483,24 @@ class MainWindow(Quitting, QMainWindow):
         self.history = RunHistoryDialog(self.job_service, job_id, self, run_id)
         self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history.open()
+
+    def show_cloud(self, job_id: str) -> None:
+        """The job in Google Cloud: export a bundle, deploy, run there (ui/cloud_dialog)."""
+        from app.cloud.service import CloudService
+        from ui.cloud_dialog import CloudDialog
+
+        job = self._fresh(self.job_service.get, job_id)
+        if job is None:
+            return
+        hosts = {}
+        for conn_id in (job.source_id, job.destination_id):
+            view = self._fresh(self.service.get, conn_id) if conn_id else None
+            if view is not None and view.params.get("host"):
+                hosts[view.name] = str(view.params["host"])
+        self.cloud_dialog = CloudDialog(CloudService(self.ctx), job, hosts, self)
+        self.cloud_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.cloud_dialog.changed.connect(lambda _: self.reload_jobs())
+        self.cloud_dialog.open()
 
     def cancel_job(self, job_id: str) -> None:
         handle = self.handles.get(job_id)

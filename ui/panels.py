@@ -279,7 +279,8 @@ class ConnectionsPanel(CardPanel):
 class JobsPanel(CardPanel):
     """Signals:
         run_requested(str), cancel_requested(str), edit_requested(str),
-        history_requested(str), delete_requested(str): card buttons (job id).
+        history_requested(str), cloud_requested(str), delete_requested(str): card
+        buttons (job id).
     """
 
     noun = "job"
@@ -287,6 +288,7 @@ class JobsPanel(CardPanel):
     cancel_requested = Signal(str)
     edit_requested = Signal(str)
     history_requested = Signal(str)
+    cloud_requested = Signal(str)
     delete_requested = Signal(str)
 
     def __init__(self, model: QAbstractListModel, parent: QWidget | None = None) -> None:
@@ -298,7 +300,7 @@ class JobsPanel(CardPanel):
                          "Create ETL job", parent)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
                    "edit": self.edit_requested, "history": self.history_requested,
-                   "delete": self.delete_requested}
+                   "cloud": self.cloud_requested, "delete": self.delete_requested}
         delegate.button_clicked.connect(lambda key, job_id: signals[key].emit(job_id))
         self.add_button.setToolTip("Create an ETL job: copy tables from a connection, now or "
                                    "on a schedule")

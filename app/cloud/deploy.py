@@ -81,7 +81,7 @@ class Deployer:
         `bundle` writes the bundle into a folder (for Cloud Build, when no image is given)."""
         job = self.job
         plan: list[tuple[str, Callable[[], Step]]] = []
-        for variable, secret, owner in self._secrets():
+        for variable, secret, owner in self.needed_secrets():
             plan.append((f"Secret {secret}", lambda v=variable, s=secret, o=owner:
                          self._secret(s, values.get(f"env:{v}"), o, confirm)))
         plan.append(("Image", lambda: self._image(bundle)))
@@ -103,7 +103,7 @@ class Deployer:
             self.on_step(done)
         return outcome
 
-    def _secrets(self) -> list[tuple[str, str, str]]:
+    def needed_secrets(self) -> list[tuple[str, str, str]]:
         """(variable, secret id, whose) of each secret the job needs."""
         owners = [f"the connection {e.name!r}" for _, e in self.job.spec.endpoints if e.secret]
         if self.job.spec.webhook:

@@ -38,6 +38,13 @@ class CloudService:
         """Write the job's export bundle (see app.cloud.bundle)."""
         return write_bundle(self.ctx, job_name, folder, options)
 
+    def secrets_to_copy(self, job_name: str, options: BundleOptions) -> list[tuple[str, str]]:
+        """(whose, Secret Manager secret id) of each secret a deploy would copy: what the
+        user is asked about first."""
+        cloud, values = cloud_job(self.ctx, job_name, options)
+        return [(owner, secret) for variable, secret, owner
+                in Deployer(cloud, None).needed_secrets() if values.get(f"env:{variable}")]
+
     def deploy(self, job_name: str, options: BundleOptions, confirm: Confirm,
                key_file: str | None = None, on_step: Callable[[Step], None] | None = None,
                cancel=None) -> Outcome:
