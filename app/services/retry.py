@@ -34,7 +34,9 @@ _TRANSIENT_WORDS = re.compile(
     r"connection refused|connection reset|broken pipe|server closed the connection"
     r"|terminating connection due to administrator command|server has gone away"
     r"|lost connection|timed out|timeout expired|deadlock|could not serialize"
-    r"|too many connections|the database system is (starting up|shutting down)",
+    r"|too many connections|the database system is (starting up|shutting down)"
+    # libpq when the connection drops in the middle of a COPY: no error from the server
+    r"|no message from the libpq",
     re.IGNORECASE)
 
 

@@ -38,13 +38,13 @@ def test_a_job_card_never_hides_the_job_name(qtbot, make_window, ctx, pg_db, wid
     delegate = window.jobs.delegate
     content = delegate.content(index)
     shown = [b.key for b in delegate.shown_buttons(rect, content)]
-    assert shown == ([MORE] if folded else ["run", "edit", "history", "delete"])
+    assert shown == ([MORE] if folded else ["run", "edit", "history", "cloud", "delete"])
     metrics = QFontMetrics(delegate._bold(window.jobs.view.font()))
     shown_name = metrics.elidedText(LONG, Qt.TextElideMode.ElideRight,
                                     delegate.title_width(rect, content))
     # The name keeps the room the buttons would take: its first words at least.
     assert shown_name.startswith("Nightly orders" if folded else
-                                 "Nightly orders and customers from the shop")
+                                 "Nightly orders and customers from the")
     # The route is cut at its end (the tables), never in the middle of where it goes.
     assert content.subtitle_elide == Qt.TextElideMode.ElideRight
     assert content.subtitle.startswith("PostgreSQL · Shop → the local warehouse: ")
@@ -58,7 +58,7 @@ def test_the_folded_buttons_open_as_a_menu(qtbot, make_window, ctx, pg_db):
     qtbot.mouseClick(window.jobs.view.viewport(), LEFT, pos=more.center())
     menu = window.jobs.delegate.menu
     qtbot.waitUntil(menu.isVisible)
-    assert [a.text() for a in menu.actions()] == ["Run", "Edit", "History", "Delete"]
+    assert [a.text() for a in menu.actions()] == ["Run", "Edit", "History", "Cloud", "Delete"]
     menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: card_rect(window.jobs, LONG)[1].data(LastRunRole) is not None,
                     timeout=30_000)
