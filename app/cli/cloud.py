@@ -39,11 +39,13 @@ def run(ctx: None, args: argparse.Namespace) -> int:
 
 
 def job_export(ctx: AppContext, args: argparse.Namespace) -> int:
+    from app.cloud.bundle import host_overrides
     from app.cloud.transfer import export_spec
 
     overrides = _overrides(args.host)
     if args.spec:
-        spec = export_spec(ctx, args.name, args.secrets, args.project, overrides)
+        spec = export_spec(ctx, args.name, args.secrets, args.project,
+                           host_overrides(ctx, args.name, overrides))
         _write(Path(args.spec), spec.dumps())
         refs = [e.secret for _, e in spec.endpoints if e.secret] + \
             ([spec.webhook] if spec.webhook else [])

@@ -39,6 +39,17 @@ SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 PROJECT_PLACEHOLDER, REGION_PLACEHOLDER = "PROJECT_ID", "REGION"
 
 
+# A Cloud SQL instance connection name: PROJECT:REGION:INSTANCE (a domain-scoped project
+# has one more colon: example.com:PROJECT:REGION:INSTANCE).
+_INSTANCE = re.compile(r"^(?:[a-z][\w.-]*:)?[a-z][\w-]*:[a-z]+-[a-z]+\d+:[a-z][\w-]*$")
+CLOUD_SQL_MOUNT = "/cloudsql"
+
+
+def cloud_sql_instance(host: str) -> str | None:
+    """The Cloud SQL instance a host override names (PROJECT:REGION:INSTANCE), or None."""
+    return host if _INSTANCE.match(host or "") else None
+
+
 @dataclass
 class BundleOptions:
     project: str | None = None
@@ -100,6 +111,13 @@ class CloudJob:
     def cron(self) -> str | None:
         return self.spec.schedule.cron() if self.options.schedule else None
 
+    @property
+    def cloud_sql(self) -> list[str]:
+        """The Cloud SQL instances the job reaches through Cloud Run's socket mount."""
+        return sorted({e.params["host"].removeprefix(CLOUD_SQL_MOUNT + "/")
+                       for _, e in self.spec.endpoints
+                       if str(e.params.get("host", "")).startswith(CLOUD_SQL_MOUNT + "/")})
+
     def secrets(self) -> list[tuple[str, str]]:
         """(environment variable, Secret Manager secret id) of each secret the job needs."""
         out = [(e.secret.partition(":")[2], secret_id(e.name))
@@ -116,7 +134,8 @@ def cloud_job(ctx, job_name: str, options: BundleOptions) -> tuple[CloudJob, dic
     reference, read from this install (for a deploy; never written to a file)."""
     from app.cloud.transfer import export_spec, secret_values
 
-    spec = export_spec(ctx, job_name, "env", options.project, options.overrides)
+    spec = export_spec(ctx, job_name, "env", options.project,
+                       host_overrides(ctx, job_name, options.overrides))
     if spec.destination.type_key is None:
         raise ServiceError(f"Job {spec.name!r} writes to the local warehouse, which is on this "
                            "computer: in the cloud it would be lost with the container. "
@@ -127,6 +146,31 @@ def cloud_job(ctx, job_name: str, options: BundleOptions) -> tuple[CloudJob, dic
             raise ServiceError(f"The {role} {end.name!r} is a file on this computer "
                                f"({end.params['path']}); a Cloud Run job cannot read it.")
     return CloudJob(spec, options), secret_values(ctx, job_name, spec)
+
+
+def host_overrides(ctx, job_name: str, overrides: dict[str, dict]) -> dict[str, dict]:
+    """Host overrides with each Cloud SQL instance name as the folder Cloud Run mounts its
+    socket in (/cloudsql/PROJECT:REGION:INSTANCE): PostgreSQL takes that as its host."""
+    from app.services.connections import ConnectionService
+    from app.services.jobs import JobService
+
+    job = JobService(ctx).get(job_name)
+    types = {view.name: view.type_key for view in (ConnectionService(ctx).get(conn_id)
+                                                    for conn_id in (job.source_id,
+                                                                    job.destination_id)
+                                                    if conn_id)}
+    out = {}
+    for name, params in overrides.items():
+        instance = cloud_sql_instance(params.get("host", ""))
+        if instance is None:
+            out[name] = params
+            continue
+        if types.get(name) not in ("postgresql",):
+            raise ServiceError(f"{name}: a Cloud SQL instance by its name ({instance}) is "
+                               "reached through its socket, which Sluice does for PostgreSQL; "
+                               "for this connection give the instance's private IP.")
+        out[name] = {**params, "host": f"{CLOUD_SQL_MOUNT}/{instance}"}
+    return out
 
 
 def write_bundle(ctx, job_name: str, folder: Path, options: BundleOptions) -> list[Path]:
@@ -220,13 +264,17 @@ def run_job_definition(job: CloudJob) -> dict:
                 for variable, secret in job.secrets()],
         "resources": {"limits": {"cpu": o.cpu, "memory": o.memory}},
     }
+    template: dict = {}
+    if job.cloud_sql:  # Cloud Run mounts each instance's socket under /cloudsql
+        template["metadata"] = {"annotations": {
+            "run.googleapis.com/cloudsql-instances": ",".join(job.cloud_sql)}}
     return {
         "apiVersion": "run.googleapis.com/v1",
         "kind": "Job",
         "metadata": {"name": job.name, "labels": {"managed-by": "sluice"},
                      "annotations": {"run.googleapis.com/description":
                                      f"Sluice job {job.spec.name}"}},
-        "spec": {"template": {"spec": {
+        "spec": {"template": {**template, "spec": {
             "taskCount": o.tasks, "parallelism": o.tasks,
             "template": {"spec": {
                 "containers": [container],

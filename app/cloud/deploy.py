@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.cloud.bundle import SCOPE, CloudJob
+from app.cloud.bundle import CLOUD_SQL_MOUNT, SCOPE, CloudJob
 from app.cloud.google import DeployError, GoogleClients
 
 log = logging.getLogger("sluice.cloud")
@@ -210,14 +210,19 @@ class Deployer:
         env = [{"name": variable, "value_source": {"secret_key_ref": {
             "secret": f"projects/{job.project}/secrets/{secret}", "version": "latest"}}}
             for variable, secret in job.secrets()]
+        container: dict = {"image": job.image, "env": env,
+                           "resources": {"limits": {"cpu": o.cpu, "memory": o.memory}}}
+        volumes = []
+        if job.cloud_sql:  # each instance's socket, under /cloudsql
+            volumes = [{"name": "cloudsql", "cloud_sql_instance": {"instances": job.cloud_sql}}]
+            container["volume_mounts"] = [{"name": "cloudsql", "mount_path": CLOUD_SQL_MOUNT}]
         return {
             "labels": {"managed-by": "sluice"},
             "template": {
                 "task_count": o.tasks, "parallelism": o.tasks,
                 "template": {
-                    "containers": [{"image": job.image, "env": env,
-                                    "resources": {"limits": {"cpu": o.cpu,
-                                                             "memory": o.memory}}}],
+                    "containers": [container],
+                    "volumes": volumes,
                     "max_retries": o.max_retries,
                     "timeout": {"seconds": o.timeout_seconds},
                     "service_account": job.service_account,

@@ -44,12 +44,32 @@ def _translate(exc: Exception, params: dict) -> Exception:
     return Failed(text)
 
 
+def reach_socket(probe: Probe, folder: str, port: int) -> None:
+    """A host that is the folder of the server's Unix socket: is the socket there?"""
+    import socket
+
+    probe.stage("connect")
+    path = f"{folder.rstrip('/')}/.s.PGSQL.{port}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(max(0.1, probe.remaining()))
+    try:
+        sock.connect(path)
+    except OSError as exc:
+        raise Failed(f"No PostgreSQL socket at {path}: {exc.strerror or exc} (is the server "
+                     "running there?).") from exc
+    finally:
+        sock.close()
+
+
 class PostgresConnector(Connector):
     def _connect(self, probe: Probe):
         import psycopg2
 
         p = self.params
-        probe.reach(p["host"], p["port"])
+        if str(p["host"]).startswith("/"):
+            reach_socket(probe, p["host"], p["port"])
+        else:
+            probe.reach(p["host"], p["port"])
         probe.stage("authenticate")
         timeout_ms = int(probe.remaining() * 1000)
         try:

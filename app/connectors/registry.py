@@ -22,6 +22,9 @@ HOST_MAX = 253
 PATH_MAX = 4096
 TEXT_MAX = 1000
 _HOST_RE = re.compile(r"^[\w.\-:\[\]%]+$")
+# PostgreSQL also takes the folder of its Unix socket as the host (/var/run/postgresql; a
+# Cloud SQL instance mounted in Cloud Run: /cloudsql/PROJECT:REGION:INSTANCE).
+_SOCKET_DIR_RE = re.compile(r"^/[\w.\-:/@]+$")
 
 
 @dataclass(frozen=True)
@@ -440,7 +443,7 @@ def _check_field(f: Field, raw: Any) -> tuple[Any, str | None]:
     if f.key == "host":
         if len(text) > HOST_MAX:
             return None, f"{f.label} is too long (at most {HOST_MAX} characters)."
-        if not _HOST_RE.match(text):
+        if not _HOST_RE.match(text) and not _SOCKET_DIR_RE.match(text):
             return None, f"{f.label} {text[:40]!r} is not a valid host name or address."
         if text.startswith("[") and text.endswith("]"):
             text = text[1:-1]  # an IPv6 address as written in a URL: kept bare

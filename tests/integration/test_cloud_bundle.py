@@ -140,6 +140,15 @@ esac
     assert not any("scheduler" in c for c in commands)  # the job is manual
 
 
+def test_a_cloud_sql_instance_is_reached_through_its_socket(shop, tmp_path):  # noqa: F811
+    folder = bundle(tmp_path, "--host", "Warehouse PG=acme-data:europe-west1:dwh")
+    spec = json.loads((folder / "spec.json").read_text())
+    assert spec["destination"]["params"]["host"] == "/cloudsql/acme-data:europe-west1:dwh"
+    run_job = yaml.safe_load((folder / "cloud-run-job.yaml").read_text())
+    assert run_job["spec"]["template"]["metadata"]["annotations"] == {
+        "run.googleapis.com/cloudsql-instances": "acme-data:europe-west1:dwh"}
+
+
 def test_a_job_into_the_local_warehouse_cannot_go_to_the_cloud(shop, tmp_path):  # noqa: F811
     sluice("job", "edit", JOB, "--destination", "local")
     done = sluice("job", "export", JOB, "--bundle", str(tmp_path / "b"))

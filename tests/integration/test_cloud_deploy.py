@@ -170,3 +170,14 @@ def test_copying_a_secret_needs_a_yes(shop, cloud):  # noqa: F811
     assert "  ✗ Secret sluice-shop-source: failed (Copying the secret of the connection " \
            "'Shop (source)' to Secret Manager (sluice-shop-source) needs your yes" in done.stdout
     assert not cloud.secrets and not cloud.run_jobs
+
+
+def test_a_cloud_sql_instance_is_mounted_in_the_job(shop, cloud):  # noqa: F811
+    done = deploy(cloud, "--image", IMAGE, "--copy-secrets", "--host",
+                  "Warehouse PG=acme-data:europe-west1:dwh")
+    assert done.returncode == 0, done.stdout + done.stderr
+    task = cloud.run_jobs[RESOURCE]["template"]["template"]
+    assert task["volumes"] == [{"name": "cloudsql", "cloudSqlInstance": {
+        "instances": ["acme-data:europe-west1:dwh"]}}]
+    assert task["containers"][0]["volumeMounts"] == [{"name": "cloudsql",
+                                                      "mountPath": "/cloudsql"}]

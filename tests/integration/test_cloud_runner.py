@@ -203,6 +203,28 @@ def test_two_tasks_copy_every_table_exactly_once(shop, qtless_python, tmp_path):
     assert pg_rows(dest, "select count(*) from sales_dw.customers") == [(2,)]
 
 
+def test_a_host_override_to_the_servers_socket_folder(shop, qtless_python, tmp_path):
+    """`--host CONNECTION=/folder`: PostgreSQL reached through its Unix socket, as Cloud Run
+    reaches a Cloud SQL instance (/cloudsql/PROJECT:REGION:INSTANCE); here the local
+    server's own socket folder, so the path is exercised for real (the destination's load
+    goes through ADBC's URL, the reads through psycopg2)."""
+    source, dest = shop
+    folder = pg_rows(dest, "show unix_socket_directories")[0][0].split(",")[0].strip()
+    spec = export(tmp_path, "--secrets", "env", "--host", f"Warehouse PG={folder}")
+    assert json.loads(spec.read_text())["destination"]["params"]["host"] == folder
+    ran = run_spec(qtless_python, spec, tmp_path / "home", source.password)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert pg_rows(dest, "select count(*) from sales_dw.orders") == [(500,)]
+    # The connection test takes the socket folder too (an import tests what it saves).
+    added = sluice("connection", "add", "--type", "postgresql", "--name", "By socket",
+                   "--host", folder, "--database", dest.database, "--user", dest.user)
+    assert added.returncode == 0, added.stderr
+    missing = sluice("connection", "add", "--type", "postgresql", "--host", "/nowhere",
+                     "--database", dest.database, "--user", dest.user)
+    assert missing.returncode == 1
+    assert "No PostgreSQL socket at /nowhere/.s.PGSQL.5432" in missing.stderr
+
+
 def test_a_failure_is_a_nonzero_exit_with_an_error_line(shop, qtless_python, tmp_path):
     source, _ = shop
     spec = export(tmp_path, "--secrets", "env")

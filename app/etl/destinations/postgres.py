@@ -76,7 +76,11 @@ def adbc_uri(params: dict, secrets: dict) -> str:
                        # A peer that vanished (network gone, machine off) is noticed.
                        "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10,
                        "keepalives_count": 6})
-    return (f"postgresql://{auth}@{url_host(params['host'])}:{params['port']}/"
+    host = str(params["host"])
+    if host.startswith("/"):  # the folder of a Unix socket goes in the query (libpq)
+        return (f"postgresql://{auth}@/{url_quote(params['database'], safe='')}?{query}&"
+                f"{urlencode({'host': host, 'port': params['port']})}")
+    return (f"postgresql://{auth}@{url_host(host)}:{params['port']}/"
             f"{url_quote(params['database'], safe='')}?{query}")
 
 
