@@ -351,14 +351,19 @@ class MainWindow(Quitting, QMainWindow):
         new.triggered.connect(self.new_connection)
         new_job = QAction("New ETL job…", self, shortcut=QKeySequence("Ctrl+J"))
         new_job.triggered.connect(self.new_job)
+        import_job = QAction("Import job…", self)
+        import_job.setToolTip("Create a job from a job spec (job export --spec, or a bundle's "
+                              "spec.json)")
+        import_job.triggered.connect(lambda: self.import_job())
         prefs = QAction("Preferences…", self)
         _shortcut(prefs, QKeySequence.StandardKey.Preferences, "Ctrl+,")
         prefs.triggered.connect(self.show_preferences)
         quit_action = QAction("Quit", self)
         _shortcut(quit_action, QKeySequence.StandardKey.Quit, "Ctrl+Q")
         quit_action.triggered.connect(self.quit_app)
-        file_menu.addActions([new, new_job, prefs])
-        self.store_actions = [new, new_job, prefs]  # need the store: off while it is unusable
+        file_menu.addActions([new, new_job, import_job, prefs])
+        # Need the store: off while it is unusable.
+        self.store_actions = [new, new_job, import_job, prefs]
         self.lock_action = QAction("Lock vault", self)
         self.lock_action.triggered.connect(self._lock_or_unlock)
         self.change_password_action = QAction("Change master password…", self)
@@ -483,6 +488,20 @@ class MainWindow(Quitting, QMainWindow):
         self.history = RunHistoryDialog(self.job_service, job_id, self, run_id)
         self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.history.open()
+
+    def import_job(self, path: str | None = None) -> None:
+        """File → Import job…: a job spec becomes a job here (ui/job_import)."""
+        if self.job_service is None:
+            return
+        from ui.job_import import JobImporter
+
+        self.importer = JobImporter(self.ctx, self)
+        self.importer.imported.connect(self._imported)
+        self.importer.start(path)
+
+    def _imported(self, name: str, notes: list) -> None:
+        self.reload()
+        self.statusBar().showMessage(" ".join([f"Imported job {name!r}.", *notes]), 15000)
 
     def show_cloud(self, job_id: str) -> None:
         """The job in Google Cloud: export a bundle, deploy, run there (ui/cloud_dialog)."""

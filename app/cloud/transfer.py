@@ -155,6 +155,22 @@ def import_spec(ctx: AppContext, spec: JobSpec, rename: str | None = None,
     return Imported(job, notes)
 
 
+def lacking(ctx: AppContext, spec: JobSpec, resolver: SpecSecrets | None = None
+            ) -> list[Endpoint]:
+    """The spec's connections an import would save whose secret cannot be read here (what
+    the user is asked for first)."""
+    conns, resolver = ConnectionService(ctx), resolver or SpecSecrets()
+    out = []
+    for _, end in spec.endpoints:
+        if end.type_key is None or not end.secret or _same_credentials(conns, end):
+            continue
+        try:
+            resolver.get(end.secret)
+        except SecretError:
+            out.append(end)
+    return out
+
+
 def _same_credentials(conns: ConnectionService, end: Endpoint) -> ConnectionView | None:
     wanted = registry.identity(end.type_key, end.params)
     return next((v for v in conns.list()

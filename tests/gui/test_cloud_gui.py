@@ -81,3 +81,51 @@ def test_export_then_deploy_then_run_in_the_cloud(qtbot, make_window, cloud_job,
         qtbot.waitUntil(lambda: any(s.startswith("Execution sluice-orders-00001: running")
                                     for s in steps(dialog)), timeout=20_000)
         assert card_line(window, "Orders", "detail").endswith("last run running")
+
+
+def _import_action(window):
+    return next(a for a in window.file_menu.actions() if a.text() == "Import job…")
+
+
+def test_import_a_spec_under_another_name(qtbot, make_window, ctx, cloud_job, tmp_path,
+                                          monkeypatch):
+    from app.cloud.transfer import export_spec
+    from tests.gui.helpers import row_with
+
+    path = tmp_path / "orders.json"
+    path.write_text(export_spec(ctx, "Orders", "env").dumps())
+    window = make_window()
+    qtbot.waitUntil(lambda: _import_action(window).isEnabled())
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    asked = []
+
+    def answer(parent, title, label, *args, **kwargs):
+        asked.append(label)
+        return "Orders copy", True
+    monkeypatch.setattr("PySide6.QtWidgets.QInputDialog.getText", answer)
+    _import_action(window).trigger()
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 2, timeout=20_000)
+    assert asked == ["A job named “Orders” already exists. Import it as:"]
+    row_with(window.jobs.proxy, "Orders copy")
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Imported job 'Orders copy'. The source is the saved "
+                              "connection 'Orders DB'.")
+
+
+def test_a_damaged_spec_is_refused_with_its_problems(qtbot, make_window, ctx, cloud_job,
+                                                     tmp_path, monkeypatch):
+    from tests.gui.helpers import active_modal
+
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "sluice.job-spec", "version": 9}')
+    window = make_window()
+    qtbot.waitUntil(lambda: _import_action(window).isEnabled())
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    _import_action(window).trigger()
+    qtbot.waitUntil(lambda: isinstance(active_modal(), QMessageBox), timeout=20_000)
+    box = active_modal()
+    assert box.text() == ("The job spec broken.json cannot be used:\n  - Unknown spec version "
+                          "9: this Sluice reads version 1 (a newer Sluice wrote it: upgrade "
+                          "Sluice).")
+    box.close()
+    assert window.job_model.rowCount() == 1
