@@ -120,7 +120,9 @@ class TypePage(QWizardPage):
             tile.setText(ctype.label)
             tile.setToolTip(f"Connect to {ctype.label}")
         else:
-            tile.setText(f"{ctype.label}\ndriver missing")
+            needs = f"needs sluice[{ctype.driver.extra}]" if ctype.driver.extra else \
+                "driver missing"
+            tile.setText(f"{ctype.label}\n{needs}")
             tile.setToolTip(ctype.driver.hint)
             tile.setEnabled(False)
         self.group.addButton(tile)

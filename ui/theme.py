@@ -10,7 +10,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+def _resources() -> Path:
+    """resources/ beside ui/ in a clone; else the installed `sluice_resources` package."""
+    beside = Path(__file__).resolve().parent.parent / "resources"
+    if (beside / "style.qss").is_file():
+        return beside
+    import sluice_resources
+
+    return Path(sluice_resources.__file__).resolve().parent
+
+
+RESOURCES = _resources()
 
 LIGHT = {
     "window": "#f3f5f8", "panel": "#ffffff", "card": "#ffffff", "input": "#ffffff",

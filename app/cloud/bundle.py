@@ -228,10 +228,10 @@ def requirements(spec: JobSpec) -> str:
         raise ServiceError("Sluice's package metadata is missing, so its requirements "
                            "cannot be listed: install Sluice with pip.") from exc
     core = [r for r in declared if ";" not in r]
-    wanted = {registry.get_type(e.type_key).driver.package.lower()
-              for _, e in spec.endpoints if e.type_key}
-    drivers = [r.split(";")[0].strip() for r in declared if 'extra == "drivers"' in r
-               and re.split(r"[=<>\[ ]", r, maxsplit=1)[0].lower() in wanted]
+    extras = {registry.get_type(e.type_key).driver.extra for _, e in spec.endpoints
+              if e.type_key} - {None}
+    drivers = [r.split(";")[0].strip() for r in declared
+               if any(f'extra == "{extra}"' in r for extra in sorted(extras))]
     return ("# Sluice's core (no Qt), pinned as the release pins it"
             + ("; and this job's drivers" if drivers else "") + ".\n"
             + "\n".join(core + drivers) + "\n")

@@ -48,6 +48,7 @@ class Field:
 class Driver:
     module: str  # what we import
     package: str  # what `pip install` takes
+    extra: str | None = None  # Sluice's extra that installs it: pip install 'sluice[extra]'
 
     def installed(self) -> bool:
         try:
@@ -57,6 +58,9 @@ class Driver:
 
     @property
     def hint(self) -> str:
+        if self.extra:
+            return (f"driver not installed: pip install 'sluice[{self.extra}]' (the "
+                    f"{self.package} package)")
         return f"driver not installed: pip install {self.package}"
 
 
@@ -204,9 +208,11 @@ TYPES: tuple[ConnectionType, ...] = (
     ConnectionType("mariadb", "MariaDB", RELATIONAL, (*_host(3306), _MY_SSL, _MY_CA),
                    Driver("pymysql", "PyMySQL"), "app.connectors.mysql:MySQLConnector", NET),
     ConnectionType("oracle", "Oracle", RELATIONAL, _host(1521, "Service name"),
-                   Driver("oracledb", "oracledb"), "app.connectors.drivers:OracleConnector", NET),
+                   Driver("oracledb", "oracledb", "oracle"),
+                   "app.connectors.drivers:OracleConnector", NET),
     ConnectionType("sqlserver", "SQL Server", RELATIONAL, _host(1433),
-                   Driver("pymssql", "pymssql"), "app.connectors.drivers:SqlServerConnector", NET),
+                   Driver("pymssql", "pymssql", "mssql"),
+                   "app.connectors.drivers:SqlServerConnector", NET),
     ConnectionType("db2", "IBM DB2", RELATIONAL, _host(50000),
                    Driver("ibm_db", "ibm_db"), "app.connectors.drivers:Db2Connector", NET),
     ConnectionType("redshift", "Redshift", RELATIONAL, (*_host(5439), _SSL),
@@ -231,12 +237,13 @@ TYPES: tuple[ConnectionType, ...] = (
          Field("schema", "Schema", default="PUBLIC"),
          Field("warehouse", "Warehouse"),
          Field("role", "Role")),
-        Driver("snowflake.connector", "snowflake-connector-python"),
+        Driver("snowflake.connector", "snowflake-connector-python", "snowflake"),
         "app.connectors.drivers:SnowflakeConnector", ("account", "database", "user")),
     ConnectionType("synapse", "Azure Synapse", RELATIONAL, _host(1433),
-                   Driver("pymssql", "pymssql"), "app.connectors.drivers:SqlServerConnector", NET),
+                   Driver("pymssql", "pymssql", "mssql"),
+                   "app.connectors.drivers:SqlServerConnector", NET),
     ConnectionType("teradata", "Teradata", RELATIONAL, _host(1025),
-                   Driver("teradatasql", "teradatasql"),
+                   Driver("teradatasql", "teradatasql", "teradata"),
                    "app.connectors.drivers:TeradataConnector", NET),
     ConnectionType("sqlite", "SQLite", RELATIONAL, (_path("Database file", "SQLite"),),
                    Driver("sqlite3", "(part of Python)"),
@@ -248,10 +255,10 @@ TYPES: tuple[ConnectionType, ...] = (
         "mongodb", "MongoDB", NOSQL,
         (*_host(27017, user_required=False),
          Field("auth_source", "Auth database", default="admin")),
-        Driver("pymongo", "pymongo"), "app.connectors.nosql:MongoConnector", NET),
+        Driver("pymongo", "pymongo", "mongodb"), "app.connectors.nosql:MongoConnector", NET),
     ConnectionType("cassandra", "Cassandra", NOSQL,
                    _host(9042, "Keyspace", user_required=False),
-                   Driver("cassandra", "cassandra-driver"),
+                   Driver("cassandra", "cassandra-driver", "cassandra"),
                    "app.connectors.nosql:CassandraConnector", NET),
     ConnectionType(
         "redis", "Redis", NOSQL,
@@ -270,7 +277,7 @@ TYPES: tuple[ConnectionType, ...] = (
         (Field("project", "Project", required=True),
          Field("database", "Database", default="(default)"),
          _KEY_FILE),
-        Driver("google.cloud.firestore", "google-cloud-firestore"),
+        Driver("google.cloud.firestore", "google-cloud-firestore", "firestore"),
         "app.connectors.nosql:FirestoreConnector", ("project", "database", "key_file"),
         name_hint="project"),
     ConnectionType(
@@ -279,7 +286,7 @@ TYPES: tuple[ConnectionType, ...] = (
          Field("user", "Access key id"),
          Field("password", "Secret access key", kind="password", secret=True),
          Field("endpoint", "Endpoint URL", help="Only for DynamoDB Local or a VPC endpoint.")),
-        Driver("boto3", "boto3"), "app.connectors.nosql:DynamoConnector",
+        Driver("boto3", "boto3", "aws"), "app.connectors.nosql:DynamoConnector",
         ("region", "endpoint", "user"), name_hint="region"),
     ConnectionType(
         "csv", "CSV", FILES,

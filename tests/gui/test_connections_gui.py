@@ -209,7 +209,9 @@ def test_missing_driver_tile_says_so(qtbot, make_window):
             assert tile.isEnabled() and tile.text() == ctype.label
         else:
             assert not tile.isEnabled()
-            assert tile.text() == f"{ctype.label}\ndriver missing"
+            assert tile.text() == f"{ctype.label}\n" + (
+                f"needs sluice[{ctype.driver.extra}]" if ctype.driver.extra
+                else "driver missing")
             assert tile.toolTip() == ctype.driver.hint
 
 

@@ -83,7 +83,10 @@ def test_missing_driver_is_a_yellow_error_naming_the_package(monkeypatch, ctype)
     assert not errors
     result = base.test_connection(ctype.key, params, {})
     assert result.status == base.ERROR
-    assert result.message == f"driver not installed: pip install {ctype.driver.package}"
+    assert result.message == (
+        f"driver not installed: pip install 'sluice[{ctype.driver.extra}]' (the "
+        f"{ctype.driver.package} package)" if ctype.driver.extra
+        else f"driver not installed: pip install {ctype.driver.package}")
     with pytest.raises(base.ListingError, match="driver not installed"):
         base.list_tables(ctype.key, params, {})
 
