@@ -37,6 +37,7 @@ class Button:
     width: int = 60
     danger: bool = False
     tip: str = ""
+    in_menu: bool = False  # only in the card's "…" menu (with every other button)
 
 
 @dataclass
@@ -88,16 +89,19 @@ class CardDelegate(QStyledItemDelegate):
         """The card's buttons, or one "…" for them all where they would squeeze the title."""
         if not content.buttons:
             return []
+        labels = ", ".join(b.label for b in content.buttons)
+        more = Button(MORE, "…", 34, tip=f"Actions: {labels}")
+        shown = [b for b in content.buttons if not b.in_menu]
+        if len(shown) < len(content.buttons):
+            shown.append(more)  # the others are in its menu
         card = self.card_rect(rect)
-        room = card.width() - TEXT_LEFT - 12 - \
-            sum(b.width + 8 for b in content.buttons) - 4
+        room = card.width() - TEXT_LEFT - 12 - sum(b.width + 8 for b in shown) - 4
         font = self.parent().font() if self.parent() is not None else QFont()
         title = QFontMetrics(self._bold(font)).horizontalAdvance(content.title)
         # Buttons beside the title share its line only; else every line shares their width.
         if room >= (min(MIN_TITLE, title) if self.buttons_beside_title else MIN_TITLE):
-            return content.buttons
-        labels = ", ".join(b.label for b in content.buttons)
-        return [Button(MORE, "…", 34, tip=f"Actions: {labels}")]
+            return shown
+        return [more]
 
     def button_rects(self, rect: QRect, buttons: list[Button]) -> dict[str, QRect]:
         card = self.card_rect(rect)

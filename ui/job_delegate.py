@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from ui.job_model import Progress
 
 IDLE = [Button("run", "Run", 44, tip="Run this job now"),
+        Button("preview", "Preview", 62, tip="The first rows of each table it landed"),
         Button("edit", "Edit", 44, tip="Change the tables, modes, destination or schedule"),
         Button("history", "History", 60, tip="Runs of this job, their logs and a trend"),
-        Button("cloud", "Cloud", 52, tip="Export for Google Cloud Run, or deploy it there "
-                                         "and run it in the cloud"),
-        Button("delete", "Delete", 56, danger=True, tip="Delete this job")]
+        Button("cloud", "Google Cloud…", 0, in_menu=True,
+               tip="Export for Google Cloud Run, or deploy it there and run it in the cloud"),
+        Button("delete", "Delete", 0, danger=True, in_menu=True, tip="Delete this job")]
 RUNNING = [Button("cancel", "Cancel", 68, tip="Stop this run; the destination stays as it was")]
 ELSEWHERE = [Button("history", "History", 60, tip="Runs of this job, their logs and a trend")]
 WHO = {"cli": "the command line", "schedule": "the background scheduler",

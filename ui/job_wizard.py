@@ -316,6 +316,9 @@ class TablesPage(QWizardPage):
         self.select_shown.clicked.connect(lambda: self._check_shown(True))
         self.clear = QPushButton("Clear")
         self.clear.clicked.connect(lambda: self._check_shown(False))
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setToolTip("The first rows of the selected table")
+        self.preview_button.clicked.connect(self.preview)
         self.count = QLabel()
         self.count.setObjectName("pageHint")
 
@@ -349,6 +352,7 @@ class TablesPage(QWizardPage):
         tools.addWidget(self.filter, 1)
         tools.addWidget(self.select_shown)
         tools.addWidget(self.clear)
+        tools.addWidget(self.preview_button)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count)
@@ -398,8 +402,22 @@ class TablesPage(QWizardPage):
         self.retry.show()
         self._set_busy()
 
+    def preview(self) -> None:
+        """The first rows of the current table, read live (ui/preview)."""
+        from ui.preview import SourcePreviewDialog
+
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return
+        info = self.model.table_at(self.proxy.mapToSource(index).row())
+        self.preview_dialog = SourcePreviewDialog(self.connections.ctx, self.source_id,
+                                                  info.schema, info.name, self)
+        self.preview_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview_dialog.open()
+
     def _set_busy(self) -> None:
-        for widget in (self.filter, self.select_shown, self.clear, self.view):
+        for widget in (self.filter, self.select_shown, self.clear, self.view,
+                       self.preview_button):
             widget.setEnabled(not self.loading)
         focused = QApplication.focusWidget()
         if not self.loading and (focused is None or not focused.isEnabled()):

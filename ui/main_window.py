@@ -169,11 +169,13 @@ class MainWindow(Quitting, QMainWindow):
         self.connections.refresh_requested.connect(ready(self.refresh))
         self.connections.edit_requested.connect(ready(self.edit_connection))
         self.connections.delete_requested.connect(ready(self.delete_connection))
+        self.connections.sample_requested.connect(ready(self.try_sample))
         self.jobs.run_requested.connect(ready(self.run_job))
         self.jobs.cancel_requested.connect(ready(self.cancel_job))
         self.jobs.delete_requested.connect(ready(self.delete_job))
         self.jobs.history_requested.connect(ready(self.show_history))
         self.jobs.cloud_requested.connect(ready(self.show_cloud))
+        self.jobs.preview_requested.connect(ready(self.show_preview))
         self.jobs.add_requested.connect(ready(self.new_job))
         self.jobs.edit_requested.connect(ready(self.edit_job))
 
@@ -487,7 +489,44 @@ class MainWindow(Quitting, QMainWindow):
 
         self.history = RunHistoryDialog(self.job_service, job_id, self, run_id)
         self.history.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history.preview_requested.connect(self.show_preview)
         self.history.open()
+
+    def try_sample(self) -> None:
+        """The sample shop: database, connection and job (app.sample), made on a worker;
+        then two lines say what happened and what to press."""
+        from app.sample import create_sample
+
+        self.connections.sample_button.setEnabled(False)
+        self.statusBar().showMessage("Making the sample shop…")
+
+        def made(sample) -> None:
+            self.connections.sample_button.setEnabled(True)
+            self.statusBar().clearMessage()
+            self.reload()
+            dialogs.message(self, "Sample data", sample.said[0], sample.said[1],
+                            icon=QMessageBox.Icon.Information)
+
+        def failed(exc: BaseException) -> None:
+            self.connections.sample_button.setEnabled(True)
+            dialogs.message(self, "Sample data", str(exc))
+        self.bridge.submit(self, create_sample, self.ctx, on_done=made, on_error=failed)
+
+    def show_preview(self, job_id: str, table: str | None = None) -> None:
+        """The first rows of what the job landed (ui/preview), with the warehouse's SQL tab
+        when it lands there."""
+        from app import paths
+        from app.services.preview import PreviewService
+        from ui.preview import PreviewDialog
+
+        job = self._fresh(self.job_service.get, job_id)
+        if job is None:
+            return
+        warehouse = None if job.destination_id else str(paths.warehouse_path())
+        self.preview = PreviewDialog(PreviewService(self.ctx), job.id, job.name, warehouse,
+                                     self, table)
+        self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.preview.open()
 
     def import_job(self, path: str | None = None) -> None:
         """File → Import job…: a job spec becomes a job here (ui/job_import)."""

@@ -226,6 +226,7 @@ class ConnectionsPanel(CardPanel):
 
     noun = "connection"
     refresh_requested = Signal()
+    sample_requested = Signal()
     edit_requested = Signal(str)
     delete_requested = Signal(str)
 
@@ -238,6 +239,14 @@ class ConnectionsPanel(CardPanel):
                          EMPTY_CONNECTIONS, "Create connection", parent)
         delegate.edit_requested.connect(self.edit_requested)
         delegate.delete_requested.connect(self.delete_requested)
+        # A first minute without a database of one's own: the sample shop.
+        self.sample_button = QPushButton("Try Sluice with sample data")
+        self.sample_button.setToolTip("Make a small shop database, a connection to it and a "
+                                      "job into the local warehouse (no password needed)")
+        self.sample_button.clicked.connect(self.sample_requested)
+        empty_layout = self.empty.layout()
+        empty_layout.insertWidget(empty_layout.indexOf(self.create_button) + 1,
+                                  self.sample_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.refresh_button = QToolButton()
         self.refresh_button.setObjectName("iconButton")
         self.refresh_button.setIcon(theme.icon("refresh.svg"))
@@ -279,8 +288,8 @@ class ConnectionsPanel(CardPanel):
 class JobsPanel(CardPanel):
     """Signals:
         run_requested(str), cancel_requested(str), edit_requested(str),
-        history_requested(str), cloud_requested(str), delete_requested(str): card
-        buttons (job id).
+        preview_requested(str), history_requested(str), cloud_requested(str),
+        delete_requested(str): card buttons (job id).
     """
 
     noun = "job"
@@ -288,6 +297,7 @@ class JobsPanel(CardPanel):
     cancel_requested = Signal(str)
     edit_requested = Signal(str)
     history_requested = Signal(str)
+    preview_requested = Signal(str)
     cloud_requested = Signal(str)
     delete_requested = Signal(str)
 
@@ -300,7 +310,8 @@ class JobsPanel(CardPanel):
                          "Create ETL job", parent)
         signals = {"run": self.run_requested, "cancel": self.cancel_requested,
                    "edit": self.edit_requested, "history": self.history_requested,
-                   "cloud": self.cloud_requested, "delete": self.delete_requested}
+                   "cloud": self.cloud_requested, "delete": self.delete_requested,
+                   "preview": self.preview_requested}
         delegate.button_clicked.connect(lambda key, job_id: signals[key].emit(job_id))
         self.add_button.setToolTip("Create an ETL job: copy tables from a connection, now or "
                                    "on a schedule")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -99,11 +100,24 @@ class TrendChart(QWidget):
 
 
 class RunHistoryDialog(QDialog):
+    """Signals: preview_requested(str, object): the first rows of a table the job landed
+    (job id, the table's source name; None: every table)."""
+
+    preview_requested = Signal(str, object)
+
     def __init__(self, service: JobService, job_id: str, parent: QWidget | None = None,
                  run_id: str | None = None) -> None:
         super().__init__(parent)
         self.service, self.job_id = service, job_id
         job = service.get(job_id)
+        self.preview_button = QPushButton("Preview")
+        self.preview_button.setToolTip("The first rows of a table the job landed")
+        menu = QMenu(self.preview_button)
+        menu.addAction("Every table", lambda: self.preview_requested.emit(job_id, None))
+        for spec, where in zip(job.tables, service.landings(job), strict=True):
+            menu.addAction(f"{where}  (from {spec.source_name})",
+                           lambda t=spec.source_name: self.preview_requested.emit(job_id, t))
+        self.preview_button.setMenu(menu)
         self.setWindowTitle(f"Runs of {job.name}")
         self.resize(900, 620)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -130,6 +144,7 @@ class RunHistoryDialog(QDialog):
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary, 1)
+        buttons.addWidget(self.preview_button)
         buttons.addWidget(refresh)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)

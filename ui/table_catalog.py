@@ -159,6 +159,9 @@ class CatalogModel(QAbstractTableModel):
         return [_key(t.schema, t.name) for t, on in zip(self._tables, self._checked,
                                                         strict=True) if on]
 
+    def table_at(self, row: int) -> TableInfo:
+        return self._tables[row]
+
     def info(self, schema: str | None, table: str) -> TableInfo | None:
         return next((t for t in self._tables if t.name == table and
                      (schema is None or t.schema == schema)), None)

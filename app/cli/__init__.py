@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     types = sub.add_parser("types", help="list the connection types")
     types.add_argument("--json", action="store_true")
     types.set_defaults(func=commands.types)
+    sample = sub.add_parser("sample", help="try Sluice on sample data: a small shop database, "
+                                           "a connection to it and a job (no password)")
+    sample.set_defaults(func=commands.sample)
     for add_group in (_connection_commands, _job_commands, _scheduler_commands,
                       _store_commands, _secret_commands, _run_command):
         add_group(sub)
@@ -55,6 +58,12 @@ def _run_command(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the run's record on stdout (the log lines go to stderr)")
     p.set_defaults(func=cloud.run, storeless=True)
+
+
+def _rows(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows from 1 to 100000")
+    return int(text)
 
 
 def _tasks(text: str) -> int:
@@ -274,6 +283,14 @@ def _job_commands(sub) -> None:
     edit.add_argument("--dry-run", action="store_true", help="only say what would change")
     edit.set_defaults(func=commands.job_edit)
     _export_commands(jsub)
+    preview = jsub.add_parser("preview", help="the first rows of each table a job landed")
+    preview.add_argument("name")
+    preview.add_argument("--table", metavar="TABLE", help="only this table (source or "
+                                                          "destination name)")
+    preview.add_argument("--limit", type=_rows, default=20, metavar="N",
+                         help="rows per table (default 20)")
+    preview.add_argument("--json", action="store_true")
+    preview.set_defaults(func=commands.job_preview)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),

@@ -31,12 +31,23 @@ def card_rect(panel, name: str):
 
 
 def click_card_button(qtbot, panel, name: str, button: str) -> None:
+    """Click a card's button; one kept in the card's "…" menu is chosen there."""
+    from ui.cards import MORE
+
     rect, index = card_rect(panel, name)
     delegate = panel.delegate
-    target = delegate.button_rects(rect, delegate.content(index).buttons)[button].center()
+    content = delegate.content(index)
+    rects = delegate.button_rects(rect, delegate.shown_buttons(rect, content))
     viewport = panel.view.viewport()
+    target = rects.get(button, rects.get(MORE)).center()
     qtbot.mouseMove(viewport, target)
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=target)
+    if button not in rects:
+        menu = delegate.menu
+        qtbot.waitUntil(menu.isVisible)
+        label = next(b.label for b in content.buttons if b.key == button)
+        next(a for a in menu.actions() if a.text() == label).trigger()
+        menu.close()
 
 
 def confirm(qtbot, button_text: str) -> None:

@@ -38,7 +38,8 @@ def test_a_job_card_never_hides_the_job_name(qtbot, make_window, ctx, pg_db, wid
     delegate = window.jobs.delegate
     content = delegate.content(index)
     shown = [b.key for b in delegate.shown_buttons(rect, content)]
-    assert shown == ([MORE] if folded else ["run", "edit", "history", "cloud", "delete"])
+    # Wide: the everyday actions, and "…" for the rest (Google Cloud, Delete).
+    assert shown == ([MORE] if folded else ["run", "preview", "edit", "history", MORE])
     metrics = QFontMetrics(delegate._bold(window.jobs.view.font()))
     shown_name = metrics.elidedText(LONG, Qt.TextElideMode.ElideRight,
                                     delegate.title_width(rect, content))
@@ -58,7 +59,8 @@ def test_the_folded_buttons_open_as_a_menu(qtbot, make_window, ctx, pg_db):
     qtbot.mouseClick(window.jobs.view.viewport(), LEFT, pos=more.center())
     menu = window.jobs.delegate.menu
     qtbot.waitUntil(menu.isVisible)
-    assert [a.text() for a in menu.actions()] == ["Run", "Edit", "History", "Cloud", "Delete"]
+    assert [a.text() for a in menu.actions()] == ["Run", "Preview", "Edit", "History",
+                                                  "Google Cloud…", "Delete"]
     menu.actions()[0].trigger()
     qtbot.waitUntil(lambda: card_rect(window.jobs, LONG)[1].data(LastRunRole) is not None,
                     timeout=30_000)
@@ -116,10 +118,10 @@ def test_a_hovered_button_is_forgotten_when_the_pointer_leaves(qtbot, make_windo
     window = _job_window(qtbot, make_window, ctx, pg_db, 1400)
     rect, index = card_rect(window.jobs, LONG)
     delegate = window.jobs.delegate
-    delete = delegate.button_rects(rect, delegate.shown_buttons(
-        rect, delegate.content(index)))["delete"]
-    qtbot.mouseMove(window.jobs.view.viewport(), delete.center())
-    qtbot.waitUntil(lambda: delegate._hover == (index.row(), "delete"))
+    history = delegate.button_rects(rect, delegate.shown_buttons(
+        rect, delegate.content(index)))["history"]
+    qtbot.mouseMove(window.jobs.view.viewport(), history.center())
+    qtbot.waitUntil(lambda: delegate._hover == (index.row(), "history"))
     # A dialog opened by the button takes the pointer: the highlight must not stay.
     QApplication.sendEvent(window.jobs.view.viewport(), QEvent(QEvent.Type.Leave))
     assert delegate._hover is None
