@@ -86,21 +86,25 @@ class CardDelegate(QStyledItemDelegate):
         return rect.adjusted(4, 4, -4, -4)
 
     def shown_buttons(self, rect: QRect, content: CardContent) -> list[Button]:
-        """The card's buttons, or one "…" for them all where they would squeeze the title."""
+        """The card's buttons that fit beside its title, in order, and a "…" holding the
+        rest (and those kept in the menu); only "…" where none fits."""
         if not content.buttons:
             return []
         labels = ", ".join(b.label for b in content.buttons)
         more = Button(MORE, "…", 34, tip=f"Actions: {labels}")
-        shown = [b for b in content.buttons if not b.in_menu]
-        if len(shown) < len(content.buttons):
-            shown.append(more)  # the others are in its menu
+        visible = [b for b in content.buttons if not b.in_menu]
+        folded = len(visible) < len(content.buttons)
         card = self.card_rect(rect)
-        room = card.width() - TEXT_LEFT - 12 - sum(b.width + 8 for b in shown) - 4
         font = self.parent().font() if self.parent() is not None else QFont()
         title = QFontMetrics(self._bold(font)).horizontalAdvance(content.title)
         # Buttons beside the title share its line only; else every line shares their width.
-        if room >= (min(MIN_TITLE, title) if self.buttons_beside_title else MIN_TITLE):
-            return shown
+        need = min(MIN_TITLE, title) if self.buttons_beside_title else MIN_TITLE
+        while visible:
+            shown = visible + ([more] if folded else [])
+            room = card.width() - TEXT_LEFT - 12 - sum(b.width + 8 for b in shown) - 4
+            if room >= need:
+                return shown
+            visible, folded = visible[:-1], True
         return [more]
 
     def button_rects(self, rect: QRect, buttons: list[Button]) -> dict[str, QRect]:
