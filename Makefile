@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean package package-test screenshots
 
 $(PY):
 	@echo "Creating the virtual environment $(VENV) with $(PYTHON)…"
@@ -31,5 +31,19 @@ test: $(VENV)/.test
 lint: $(VENV)/.test
 	$(PY) -m ruff check app ui tests main.py bench
 
+# The one-folder app: dist/sluice/sluice (PyInstaller; ~1 minute). package-test builds it
+# and starts it: --smoke, and a SQLite -> local warehouse job.
+package: $(VENV)/.test
+	$(PY) packaging/icons.py build/icons
+	$(PY) -m PyInstaller packaging/sluice.spec --noconfirm --distpath dist --workpath build/pyinstaller
+	@echo "Built dist/sluice/sluice"
+
+package-test: package
+	SLUICE_BUNDLE=dist/sluice/sluice QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/integration/test_bundle.py
+
+# README's pictures, made offscreen at a fixed size in both themes: docs/screenshots/*.png.
+screenshots: $(VENV)/.test
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
