@@ -5,6 +5,7 @@ running query can be cancelled; Copy path)."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QSortFilterProxyModel, Qt
@@ -39,6 +40,8 @@ def shown(value: Any) -> str:
     if value is None:
         return NULL
     text = plain(value)
+    if isinstance(text, list | dict):  # nested values as the JSON they are
+        return json.dumps(text, ensure_ascii=False)
     return text if isinstance(text, str) else str(text)
 
 

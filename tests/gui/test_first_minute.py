@@ -126,3 +126,22 @@ def test_history_and_the_wizard_preview_tables(qtbot, make_window, ctx):
     assert rows.model.columns[:3] == ["id", "name", "email"]
     assert rows.status.text().startswith("Rows 1–100 (more follow)")
     page.preview_dialog.close()
+
+
+def test_long_values_are_cut_with_the_whole_value_as_a_tooltip(qtbot):
+    from ui.preview import ELIDE_AT, RowsView
+
+    view = RowsView()
+    qtbot.addWidget(view)
+    long_text = "lorem ipsum " * 20
+    view.show_rows(["id", "body", "tags"], ["int64", "string", "list<item: string>"],
+                   [[1, long_text, ["a", "b"]], [2, None, []]])
+    model = view.table.model()
+    shown = model.index(0, 1).data()
+    assert len(shown) == ELIDE_AT and shown.endswith("…")
+    assert model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == long_text
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) is None
+    assert model.index(1, 1).data() == "NULL"
+    assert model.index(0, 2).data() == '["a", "b"]'  # nested values as JSON
+    assert model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == \
+        "tags: list<item: string>"
