@@ -141,7 +141,7 @@ class CloudDialog(QDialog):
     # --- what the user typed -------------------------------------------------------------
 
     def options(self):
-        from app.cloud.bundle import BundleOptions
+        from app.cloud.job import BundleOptions
 
         overrides = {name: {"host": edit.text().strip()} for name, edit in self.hosts.items()
                      if edit.text().strip()}

@@ -39,7 +39,7 @@ def run(ctx: None, args: argparse.Namespace) -> int:
 
 
 def job_export(ctx: AppContext, args: argparse.Namespace) -> int:
-    from app.cloud.bundle import host_overrides
+    from app.cloud.job import host_overrides
     from app.cloud.transfer import export_spec
 
     overrides = _overrides(args.host)
@@ -52,7 +52,8 @@ def job_export(ctx: AppContext, args: argparse.Namespace) -> int:
         print(f"Exported job {spec.name!r} to {args.spec}"
               + (f"; its secrets are referenced as {', '.join(refs)}." if refs else "."))
         return 0
-    from app.cloud.bundle import BundleOptions, write_bundle
+    from app.cloud.bundle import write_bundle
+    from app.cloud.job import BundleOptions
 
     options = BundleOptions(project=args.project, region=args.region, image=args.image,
                             tasks=args.tasks, overrides=overrides)
@@ -109,7 +110,7 @@ def job_import(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace):
-    from app.cloud.bundle import BundleOptions
+    from app.cloud.job import BundleOptions
 
     return BundleOptions(project=args.project, region=args.region, image=args.image,
                          tasks=args.tasks, service_account=args.service_account,

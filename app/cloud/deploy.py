@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.cloud.bundle import CLOUD_SQL_MOUNT, SCOPE, CloudJob
 from app.cloud.google import DeployError, GoogleClients
+from app.cloud.job import CLOUD_SQL_MOUNT, SCOPE, CloudJob
 
 log = logging.getLogger("sluice.cloud")
 OPERATION_TIMEOUT = 600.0  # seconds a Cloud Run job create/update may take

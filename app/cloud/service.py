@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from app.cloud.bundle import BundleOptions, CloudJob, cloud_job, write_bundle
+from app.cloud.bundle import write_bundle
 from app.cloud.deploy import Confirm, Deployer, Outcome, Step
 from app.cloud.google import DeployError, GoogleClients
+from app.cloud.job import BundleOptions, CloudJob, cloud_job
 from app.services.context import AppContext
 from app.services.jobs import JobService
 from app.services.views import JobView
