@@ -284,3 +284,19 @@ def mariadb_ist_db(mariadb_ist_server):
     with admin.cursor() as cur:
         cur.execute(f"drop database if exists `{name}`")
     admin.close()
+
+
+@pytest.fixture
+def dynamo_endpoint():
+    """moto's DynamoDB server on loopback (AWS itself is out of reach of the tests)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    import requests
+
+    # moto keeps its state per process, across servers: each test starts from nothing.
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10).raise_for_status()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -6,6 +6,7 @@ from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, f
 from app.connectors.google_auth import google_credentials
 
 REDIS_SCAN_LIMIT = 100_000  # keys examined per listing before counts become estimates
+NO_PREFIX = "(no prefix)"  # the group of keys without a ':' (app.etl.readers.redis reads it)
 
 
 class RedisConnector(Connector):
@@ -80,7 +81,7 @@ class RedisConnector(Connector):
             cursor, keys = client.scan(cursor=cursor, count=1000)
             for key in keys:
                 prefix = key.decode(errors="replace").split(":", 1)
-                name = f"{prefix[0]}:*" if len(prefix) == 2 else "(no prefix)"
+                name = f"{prefix[0]}:*" if len(prefix) == 2 else NO_PREFIX
                 groups[name] = groups.get(name, 0) + 1
             scanned += len(keys)
             if cursor == 0:

@@ -92,6 +92,9 @@ class Engine:
     """A job may name a destination schema there (not in a SQLite file)."""
     folder: bool = False
     """As a destination, a folder with one file a table (names per app.etl.naming)."""
+    key_patterns: bool = False
+    """A "table" is a pattern of keys (Redis: `session:*`), taken as given, not expanded
+    against the listing."""
     source_schemas: bool = True
     """Its tables' identity includes a schema (not so where a connection is one schema:
     MySQL's database, a SQLite file, a folder)."""
@@ -354,9 +357,11 @@ ENGINES: dict[str, Engine] = {
                      default_schema="main", rows="exact"),
     "mongodb": Engine(rows="estimated"),
     "cassandra": Engine(),
-    "redis": Engine(rows="exact when small"),
+    "redis": Engine("app.etl.readers.redis:open_redis_reader", rows="exact when small",
+                    source_schemas=False, key_patterns=True),
     "firestore": Engine(rows="exact"),
-    "dynamodb": Engine(rows="estimated"),
+    "dynamodb": Engine("app.etl.readers.dynamodb:open_dynamo_reader", rows="estimated",
+                       source_schemas=False),
     "csv": _FOLDER,
     "json": _FOLDER,
     "parquet": _FOLDER,

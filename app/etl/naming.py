@@ -40,12 +40,26 @@ def destination_default_schema(dest_type: str | None, params: dict) -> str | Non
 def default_destination(source_type: str, source_params: dict, dest_type: str | None,
                         schema: str | None, table: str) -> tuple[str | None, str | None]:
     """(dest_schema, dest_table) for a source table, by the rule above; None means the
-    destination's default schema, and the source table's own name."""
+    destination's default schema, and the source table's own name. A Redis key pattern
+    lands in a table named by its prefix ("session:*" -> "session")."""
+    if source_type == "redis":
+        return None, pattern_table(table)
     if schema is None or schema == registry.engine(source_type).schema_of(source_params):
         return None, None
     if registry.engine(dest_type).schemas:
         return schema, None
     return None, f"{schema}__{table}"
+
+
+def pattern_table(pattern: str) -> str:
+    """The table a Redis key pattern lands in: its prefix before the first wildcard
+    ("session:*" -> "session", "(no prefix)" -> "keys")."""
+    import re
+
+    head = pattern
+    for mark in "*?[(":
+        head = head.split(mark, 1)[0]
+    return re.sub(r"\W+", "_", head).strip("_") or "keys"
 
 
 def landing(spec: TableSpec, dest_type: str | None, dest_params: dict) -> str:

@@ -108,6 +108,8 @@ class JobService:
                       tables: list[TableSpec]) -> list[TableSpec]:
         """Each table must exist in the source now; schema-qualified names are resolved and
         patterns (`sales.*`) expanded (see `expand`)."""
+        if registry.engine(source_type).key_patterns:  # a pattern is the table
+            return [TableSpec(**{**spec.to_json(), "schema": None}) for spec in tables]
         try:
             listed = self.connections.tables(source_id)
         except ListingError as exc:

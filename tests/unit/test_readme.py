@@ -19,8 +19,8 @@ TESTED = {
     "snowflake": "driver path only", "synapse": "driver path only",
     "teradata": "driver path only", "sqlite": "real files", "duckdb": "real files",
     "mongodb": "driver path only", "cassandra": "driver path only",
-    "redis": "real server (test, listing)", "firestore": "driver path only",
-    "dynamodb": "moto server (test, listing)", "csv": "real files", "json": "real files",
+    "redis": "real server", "firestore": "driver path only",
+    "dynamodb": "moto server (DynamoDB API stand-in)", "csv": "real files", "json": "real files",
     "parquet": "real files", "avro": "real files", "excel": "real files", "text": "real files",
 }
 

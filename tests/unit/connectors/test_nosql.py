@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from app.connectors import base, registry
-
-
-@pytest.fixture
-def dynamo_endpoint(monkeypatch):
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def _params(endpoint: str) -> tuple[dict, dict]:
