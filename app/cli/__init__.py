@@ -256,12 +256,16 @@ def _job_commands(sub) -> None:
     add = jsub.add_parser("add", help="create a job (tables are checked against the source)")
     add.add_argument("--name", required=True)
     add.add_argument("--source", required=True, metavar="CONNECTION")
-    which = add.add_mutually_exclusive_group(required=True)
+    which = add.add_mutually_exclusive_group()
     which.add_argument("--table", action="append", metavar="TABLE",
                        help="source table (schema.table where needed), or a pattern such as "
-                            "'sales.*' for every table of a schema; repeat for more")
+                            "'sales.*' for every table of a schema; a collection, or a Redis "
+                            "key pattern such as 'session:*'; repeat for more")
     which.add_argument("--all-tables", action="store_true",
                        help="every table of the source (of --schema, if given)")
+    add.add_argument("--query", action="append", default=[], metavar="NAME=SQL",
+                     help="a table made of a read-only SQL query, landing in table NAME "
+                          "(repeatable; beside or instead of --table)")
     add.add_argument("--schema", help="with --all-tables: only this schema")
     add.add_argument("--destination", default="local", metavar="CONNECTION|local")
     add.add_argument("--dest-table", help="only with a single --table")

@@ -267,12 +267,22 @@ def job_add(ctx: AppContext, args: argparse.Namespace) -> int:
 
     if args.schema and not args.all_tables:
         raise UserError("--schema goes with --all-tables (or give --table 'SCHEMA.*').")
-    names = args.table or [f"{args.schema}.*" if args.schema else "*"]
+    if not (args.table or args.all_tables or args.query):
+        raise UserError("Name what to copy: --table, --all-tables or --query NAME=SQL.")
+    names = args.table or ([f"{args.schema}.*" if args.schema else "*"]
+                           if args.all_tables else [])
+    queries = []
+    for item in args.query:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip() or not text.strip():
+            raise UserError(f"--query {item[:40]!r}: expected NAME=SQL.")
+        queries.append(TableSpec(table=name.strip(), query=text.strip(),
+                                 dest_schema=args.dest_schema))
     service = JobService(ctx)
     # Resolved against the live source first, so that TABLE= options can name the tables
     # a pattern stands for.
     tables = service.expand(args.source, [TableSpec(table=t, dest_schema=args.dest_schema)
-                                          for t in names])
+                                          for t in names] + queries)
     if args.dest_table:
         if len(tables) > 1:
             raise UserError("--dest-table goes with a single table.")

@@ -92,6 +92,8 @@ class Engine:
     """A job may name a destination schema there (not in a SQLite file)."""
     folder: bool = False
     """As a destination, a folder with one file a table (names per app.etl.naming)."""
+    queries: bool = False
+    """A job's table may be a custom read-only SQL query (see ReadRequest.query)."""
     key_patterns: bool = False
     """A "table" is a pattern of keys (Redis: `session:*`), taken as given, not expanded
     against the listing."""
@@ -332,7 +334,7 @@ ENGINES: dict[str, Engine] = {
     "postgresql": Engine("app.etl.readers.postgres:PostgresCopyReader",
                          "app.etl.destinations.postgres:PostgresDestination", ALL_MODES,
                          schemas=True, default_schema="public", case_sensitive=True,
-                         rows="exact when small"),
+                         rows="exact when small", queries=True),
     "mysql": Engine("app.etl.readers.mysql:MySqlReader",
                     "app.etl.destinations.mysql:MySqlDestination", ALL_MODES,
                     schema_param="database", source_schemas=False, rows="exact when small",

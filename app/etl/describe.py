@@ -110,20 +110,25 @@ def _duckdb_key(path: str, schema: str | None, table: str) -> list[str]:
 
 def describe_tables(type_key: str, params: dict, secrets: dict,
                     tables: list[tuple[str | None, str]],
-                    cancel: threading.Event | None = None
+                    cancel: threading.Event | None = None,
+                    queries: dict[str, str] | None = None
                     ) -> dict[tuple[str | None, str], TableShape]:
-    """Columns and primary key of each (schema, table); raises RunError with the reason."""
+    """Columns and primary key of each (schema, table); raises RunError with the reason.
+    A table named in `queries` is that query (read by the type's reader)."""
     from app.connectors import registry
 
     # Through SQLAlchemy's inspector, one connection for all the tables, where the type says
     # so; else by the type's own reader, so the wizard shows the types a run lands
     # (PostgreSQL's domains and enums, MySQL's column plan).
-    if registry.engine(type_key).inspected:
+    queries = queries or {}
+    if registry.engine(type_key).inspected and not queries:
         return _inspect(type_key, params, secrets, tables)
     cancel = cancel or threading.Event()
     shapes = {}
     for schema, table in tables:
-        reader = open_reader(type_key, params, secrets, ReadRequest(table, schema), cancel)
+        request = ReadRequest(table, None, query=queries[table]) if table in queries \
+            else ReadRequest(table, schema)
+        reader = open_reader(type_key, params, secrets, request, cancel)
         try:
             columns = [Column(f.name, _type_name(f.type)) for f in reader.schema]
             key = list(reader.primary_key)

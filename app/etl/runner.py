@@ -55,7 +55,8 @@ def run_table(job_name: str, source_type: str, source_params: dict, source_secre
     refused a value, a row did not fit the read buffer) the partial load is abandoned and
     the table is read again from the start; the run log says so."""
     notes: list[str] = []
-    request = ReadRequest(spec.table, spec.schema, exclude=frozenset(spec.exclude_columns))
+    request = ReadRequest(spec.table, spec.schema, exclude=frozenset(spec.exclude_columns),
+                          query=spec.query)
     read_before, written_before = handle.rows_read, handle.rows_written
     for attempt in range(READ_ATTEMPTS):
         try:

@@ -29,6 +29,9 @@ class TableSpec:
     # Where the incremental cursor is kept in the destination; set when a job is renamed,
     # so the cursor survives the rename (otherwise "<job name>:<source table>").
     state_key: str | None = None
+    # A read-only SQL query read instead of a table (`table` is then its name, and the
+    # destination table's default); see app.etl.readers.ReadRequest.query.
+    query: str | None = None
 
     @property
     def source_name(self) -> str:

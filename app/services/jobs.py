@@ -110,6 +110,14 @@ class JobService:
         patterns (`sales.*`) expanded (see `expand`)."""
         if registry.engine(source_type).key_patterns:  # a pattern is the table
             return [TableSpec(**{**spec.to_json(), "schema": None}) for spec in tables]
+        queries = [spec for spec in tables if spec.query]
+        if queries and not registry.engine(source_type).queries:
+            raise ValidationError({"tables": f"A query as a table is not supported for "
+                                             f"{registry.get_type(source_type).label} "
+                                             "sources yet (PostgreSQL takes them)."})
+        tables = [spec for spec in tables if not spec.query]
+        if not tables:
+            return [TableSpec(**{**q.to_json(), "schema": None}) for q in queries]
         try:
             listed = self.connections.tables(source_id)
         except ListingError as exc:
@@ -121,7 +129,7 @@ class JobService:
             for found in _matching(spec, listed):
                 checked.append(TableSpec(**{**spec.to_json(), "table": found.name,
                                             "schema": found.schema if keep_schema else None}))
-        return checked
+        return checked + [TableSpec(**{**q.to_json(), "schema": None}) for q in queries]
 
     def expand(self, source: str, tables: list[TableSpec]) -> list[TableSpec]:
         """The tables with names resolved against the live source, and each pattern
@@ -196,7 +204,8 @@ class JobService:
             if p[0] != "primary_key"])
         tables = self._check_tables(source.id, source.type_key, draft.tables)
         try:
-            shapes = self.describe(source.id, [(t.schema, t.table) for t in tables])
+            shapes = self.describe(source.id, [(t.schema, t.table) for t in tables],
+                                   queries={t.table: t.query for t in tables if t.query})
         except ServiceError as exc:
             raise ValidationError({"tables": str(exc)}) from exc
         for spec in tables:
@@ -339,15 +348,19 @@ class JobService:
         return [naming.landing(t, *_kind(dest)) for t in job.tables]
 
     def describe(self, source: str, tables: list[tuple[str | None, str]],
-                 cancel: threading.Event | None = None) -> dict[str, TableShape]:
-        """Columns, key and cursor candidates of source tables, keyed by schema.table."""
+                 cancel: threading.Event | None = None,
+                 queries: dict[str, str] | None = None) -> dict[str, TableShape]:
+        """Columns, key and cursor candidates of source tables, keyed by schema.table (a
+        query's, by its name: `queries` maps the names to their SQL; a query that fails is
+        a ServiceError with the server's message)."""
         from app.connectors.base import DEFAULT_LIST_TIMEOUT, bounded
         from app.etl.describe import describe_tables
 
         view, secrets = self._load(source, "source")
         outcome, value, _ = bounded(
             lambda probe: describe_tables(view.type_key, view.params, secrets, tables,
-                                          probe.cancel), DEFAULT_LIST_TIMEOUT, cancel)
+                                          probe.cancel, queries), DEFAULT_LIST_TIMEOUT,
+            cancel)
         if outcome == "timeout":
             raise ServiceError(f"{view.name} did not describe its tables within "
                                f"{DEFAULT_LIST_TIMEOUT:g} s.")

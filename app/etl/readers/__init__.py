@@ -32,6 +32,9 @@ class ReadRequest:
     safe: bool = False
     block_bytes: int | None = None  # PostgreSQL: the CSV block that holds the widest row
     text_columns: frozenset[str] = frozenset()  # PostgreSQL: read as their text (see arrays)
+    # A custom query read as the table `table` (a temporary view of it in the reader's
+    # session, so columns, types and the cursor filter work as for a table).
+    query: str | None = None
 
 
 class ReadAgain(RunError):

@@ -101,32 +101,35 @@ class PostgresCopyReader(BaseReader):
         self.request, self.cancel = request, cancel
         self.params, self.secrets = params, secrets
         self.conn = connect(params, secrets)
-        schema = request.schema or "public"
+        schema, relname = request.schema or "public", request.table
+        if request.query:  # read as a table: a temporary view of the query
+            schema, relname = self._query_view(request)
         self.relation = sql.SQL("{}.{}").format(sql.Identifier(schema),
-                                                 sql.Identifier(request.table))
+                                                 sql.Identifier(relname))
         with self.conn.cursor() as cur:
             # One snapshot for the whole read; text forms that Arrow parses exactly.
             cur.execute("set transaction isolation level repeatable read, read only")
             cur.execute("set local timezone = 'UTC'; set local datestyle = 'ISO, YMD'; "
                         "set local bytea_output = 'hex'; set local extra_float_digits = 3; "
                         "set local intervalstyle = 'iso_8601'")
-            cur.execute(_COLUMNS, (schema, request.table))
+            cur.execute(_COLUMNS, (schema, relname))
             found = [PgColumn(*row) for row in cur.fetchall()]
-            if found:
-                cur.execute(_PRIMARY_KEY, (schema, request.table))
+            if found and not request.query:
+                cur.execute(_PRIMARY_KEY, (schema, relname))
                 self.primary_key = [r[0] for r in cur.fetchall()]
         if not found:
             self.close()
             raise RunError(f"Table {schema}.{request.table} does not exist (any more) "
                            f"on {params['host']}/{params['database']}.")
+        self.where = f"query {request.table}" if request.query else \
+            f"{schema}.{request.table}"
         try:
             kept = check_columns(request, [c.name for c in found],
-                                 f"table {schema}.{request.table}")
+                                 self.where if request.query else f"table {self.where}")
         except RunError:
             self.close()
             raise
         self.columns = [c for c in found if c.name in kept]
-        self.where = f"{schema}.{request.table}"
         money_scale = 2
         if any(c.type == "money" for c in self.columns):
             with self.conn.cursor() as cur:  # its unit follows the server's lc_monetary
@@ -138,6 +141,26 @@ class PostgresCopyReader(BaseReader):
         self.copy = self.copy_sql("csv")
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+
+    def _query_view(self, request: ReadRequest) -> tuple[str, str]:
+        """Make the query a temporary view of this session; its (schema, name). A query
+        that fails (or is not a single SELECT) is a RunError with the server's message."""
+        import psycopg2
+        from psycopg2 import sql
+
+        view = f"sluice_query_{uuid.uuid4().hex[:12]}"
+        try:
+            with self.conn.cursor() as cur:
+                cur.execute(sql.SQL("create temporary view {} as {}").format(
+                    sql.Identifier(view), sql.SQL(request.query.strip().rstrip(";"))))
+                cur.execute("select nspname from pg_namespace where oid = pg_my_temp_schema()")
+                schema = cur.fetchone()[0]
+            self.conn.commit()
+        except psycopg2.Error as exc:
+            self.close()
+            message = (exc.pgerror or str(exc)).strip().replace("\n", " ")
+            raise RunError(f"The query {request.table} failed: {message}") from exc
+        return schema, view
 
     def copy_sql(self, form: str, as_text: frozenset[str] = frozenset()) -> str:
         """COPY of the rows read, in `form` (csv or binary); `as_text` columns are cast to
