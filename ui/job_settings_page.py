@@ -242,7 +242,8 @@ class SettingsPage(QWizardPage):
         for spec in self.specs:
             if spec.table == table and (spec.schema is None or spec.schema == schema):
                 return spec
-        return TableSpec(table=table, schema=schema)
+        query = self.wizard().tables_page.queries.get(table) if schema is None else None
+        return TableSpec(table=table, schema=schema, query=query)
 
     def _dest_id(self) -> str:
         return self.destination.currentData() or self.local
@@ -424,9 +425,12 @@ class SettingsPage(QWizardPage):
         if self.task is not None:
             self.task.cancel.set()
         self._set_status("busy", "Reading the columns of the chosen tables…")
-        self.task = self.bridge.submit(self, self.jobs.describe, self.source_id, pairs,
-                                       cancellable=True, on_done=self._described,
-                                       on_error=self._describe_failed)
+        queries = self.wizard().tables_page.queries
+        wanted = {t: queries[t] for s, t in pairs if s is None and t in queries}
+        source = self.source_id
+        self.task = self.bridge.submit(
+            self, lambda cancel: self.jobs.describe(source, pairs, cancel, wanted),
+            cancellable=True, on_done=self._described, on_error=self._describe_failed)
         self.completeChanged.emit()
 
     def _described(self, shapes: dict[str, TableShape]) -> None:

@@ -319,6 +319,12 @@ class TablesPage(QWizardPage):
         self.preview_button = QPushButton("Preview")
         self.preview_button.setToolTip("The first rows of the selected table")
         self.preview_button.clicked.connect(self.preview)
+        self.query_button = QPushButton("Add query…")
+        self.query_button.setToolTip("A read-only SQL query as a table (a join, a filter)")
+        self.query_button.clicked.connect(self.add_query)
+        self.queries: dict[str, str] = {}  # the custom queries, by the table they land in
+        if editing:
+            self.queries = {t.table: t.query for t in editing.tables if t.query}
         self.count = QLabel()
         self.count.setObjectName("pageHint")
 
@@ -353,6 +359,7 @@ class TablesPage(QWizardPage):
         tools.addWidget(self.select_shown)
         tools.addWidget(self.clear)
         tools.addWidget(self.preview_button)
+        tools.addWidget(self.query_button)
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count)
@@ -370,6 +377,7 @@ class TablesPage(QWizardPage):
             self.model.preselect([])  # another source: its tables are another set
         self.source_id = source.id
         self.source_name = source.name
+        self.source_type = source.type_key
         self.fetch()
 
     def fetch(self) -> None:
@@ -385,9 +393,12 @@ class TablesPage(QWizardPage):
         self._set_busy()
 
     def _listed(self, tables: list[TableInfo]) -> None:
+        from app.services.connections import TableInfo
+
         self.task = None
         self.spinner.hide()
-        self.model.set_tables(tables)
+        self.model.set_tables(tables + [TableInfo(name, None, None, False, None, "query")
+                                        for name in self.queries])
         theme.set_tone(self.status, None, "")
         if not tables:
             theme.set_tone(self.status, "error", f"{self.source_name} has no tables.")
@@ -415,9 +426,31 @@ class TablesPage(QWizardPage):
         self.preview_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.preview_dialog.open()
 
+    def add_query(self) -> None:
+        """A custom query as a table: named, written, checked against the source."""
+        from ui.query_dialog import QueryDialog
+
+        taken = set(self.queries) | {self.model.table_at(r).name
+                                     for r in range(self.model.rowCount())}
+        self.query_dialog = QueryDialog(self.connections.ctx, self.source_id, taken, self)
+        self.query_dialog.accepted.connect(self._query_added)
+        self.query_dialog.open()
+
+    def _query_added(self) -> None:
+        from app.services.connections import TableInfo
+
+        dialog = self.query_dialog
+        self.queries[dialog.name] = dialog.sql
+        self.model.add_table(TableInfo(dialog.name, None, None, False, None, "query"))
+
     def _set_busy(self) -> None:
+        from app.connectors import registry
+
+        source_type = getattr(self, "source_type", None)
+        self.query_button.setVisible(source_type is not None and
+                                     registry.engine(source_type).queries)
         for widget in (self.filter, self.select_shown, self.clear, self.view,
-                       self.preview_button):
+                       self.preview_button, self.query_button):
             widget.setEnabled(not self.loading)
         focused = QApplication.focusWidget()
         if not self.loading and (focused is None or not focused.isEnabled()):

@@ -159,6 +159,16 @@ class CatalogModel(QAbstractTableModel):
         return [_key(t.schema, t.name) for t, on in zip(self._tables, self._checked,
                                                         strict=True) if on]
 
+    def add_table(self, info: TableInfo, checked: bool = True) -> None:
+        """One more row (a custom query, as a table), ticked."""
+        self.beginResetModel()
+        self._tables.append(info)
+        self._checked.append(checked)
+        self._search.append(f"{info.schema or ''}.{info.name}".lower())
+        self.endResetModel()
+        self.sort(*self._sort)
+        self.checked_changed.emit()
+
     def table_at(self, row: int) -> TableInfo:
         return self._tables[row]
 

@@ -134,8 +134,8 @@ def test_tab_walks_every_page_of_the_job_wizard(qtbot, make_window, ctx, pg_db):
     wait_tables(qtbot, wizard)
     tables = wizard.tables_page
     # The filter has the focus once the tables are listed; Tab leaves the list (no trap).
-    assert _walk(qtbot, 6) == [tables.filter, tables.select_shown, tables.clear,
-                               tables.preview_button, tables.view,
+    assert _walk(qtbot, 7) == [tables.filter, tables.select_shown, tables.clear,
+                               tables.preview_button, tables.query_button, tables.view,
                                wizard.button(QWizard.WizardButton.BackButton)]
     tick(qtbot, wizard, "orders")
     next_step(qtbot, wizard)
