@@ -259,7 +259,11 @@ TYPES: tuple[ConnectionType, ...] = (
     ConnectionType(
         "mongodb", "MongoDB", NOSQL,
         (*_host(27017, user_required=False),
-         Field("auth_source", "Auth database", default="admin")),
+         Field("auth_source", "Auth database", default="admin"),
+         Field("sample", "Sample size", kind="int", default=1000, minimum=1,
+               maximum=1_000_000, help="Documents read to find a collection's fields and "
+                                      "their types; a field seen only later lands in "
+                                      "_extra.")),
         Driver("pymongo", "pymongo", "mongodb"), "app.connectors.nosql:MongoConnector", NET),
     ConnectionType("cassandra", "Cassandra", NOSQL,
                    _host(9042, "Keyspace", user_required=False),
@@ -357,7 +361,8 @@ ENGINES: dict[str, Engine] = {
     "duckdb": Engine("app.etl.readers.duck:DuckDbReader",
                      "app.etl.destinations.duck:DuckDbDestination", ALL_MODES, schemas=True,
                      default_schema="main", rows="exact"),
-    "mongodb": Engine(rows="estimated"),
+    "mongodb": Engine("app.etl.readers.mongo:open_mongo_reader", rows="estimated",
+                      schema_param="database"),
     "cassandra": Engine(),
     "redis": Engine("app.etl.readers.redis:open_redis_reader", rows="exact when small",
                     source_schemas=False, key_patterns=True),

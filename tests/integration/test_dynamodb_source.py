@@ -55,7 +55,8 @@ def test_items_of_differing_shapes_land_as_typed_columns_and_json(ctx, dynamo):
     assert json.loads(a[5]) == {"city": "Łódź", "zip": 90}
     assert json.loads(a[6]) == [1, "two"]
     assert bytes(a[7]) == b"\x00\x01"
-    assert (b[8], json.loads(c[8])) == ("text", 5)  # text in one item, a number in another
+    # Text in one item, a number in another: JSON text, which parses back to each value.
+    assert (json.loads(b[8]), json.loads(c[8])) == ("text", 5)
     assert b[9] is None and a[10] is None
     from app.services.jobs import JobService
 

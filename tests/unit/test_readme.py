@@ -18,7 +18,7 @@ TESTED = {
     "redshift": "PostgreSQL as a stand-in", "bigquery": "REST stand-in (SQL run on DuckDB)",
     "snowflake": "driver path only", "synapse": "driver path only",
     "teradata": "driver path only", "sqlite": "real files", "duckdb": "real files",
-    "mongodb": "driver path only", "cassandra": "driver path only",
+    "mongodb": "wire-protocol stand-in", "cassandra": "driver path only",
     "redis": "real server", "firestore": "driver path only",
     "dynamodb": "moto server (DynamoDB API stand-in)", "csv": "real files", "json": "real files",
     "parquet": "real files", "avro": "real files", "excel": "real files", "text": "real files",

@@ -19,7 +19,6 @@ other sources.
 from __future__ import annotations
 
 import base64
-import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -29,73 +28,37 @@ from decimal import Decimal
 import pyarrow as pa
 
 from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import BaseReader, ReadAgain, ReadRequest, check_columns
+from app.etl.readers import BaseReader, ReadAgain, ReadRequest
+from app.etl.readers.documents import UNFIT, Documents
 
 SAMPLE = 1000
 SEGMENTS = 4  # parallel Scan segments
-EXTRA = "_extra"
 _DONE = object()
 
 
-def _plain(value: dict):
-    """A DynamoDB attribute value ({"S": "x"}) as plain JSON-able data."""
+def _python(value: dict):
+    """A DynamoDB attribute value ({"N": "9.99"}) as Python: N as int or Decimal, B as bytes,
+    sets as sorted lists, lists and maps as lists and dicts."""
     (kind, raw), = value.items()
-    if kind in ("S", "BOOL"):
-        return raw
     if kind == "N":
         number = Decimal(raw)
-        return int(number) if number == number.to_integral_value() and "." not in raw \
-            and "e" not in raw.lower() else float(number)
-    if kind == "NULL":
-        return None
-    if kind == "B":
-        return base64.b64encode(raw if isinstance(raw, bytes) else raw.encode()).decode()
-    if kind == "SS":
-        return sorted(raw)
-    if kind == "NS":
-        return sorted(_plain({"N": n}) for n in raw)
-    if kind == "BS":
-        return sorted(_plain({"B": b}) for b in raw)
-    if kind == "L":
-        return [_plain(v) for v in raw]
-    if kind == "M":
-        return {k: _plain(v) for k, v in raw.items()}
-    return raw
-
-
-def _infer(values: list[dict]) -> pa.DataType:
-    """One Arrow type for an attribute, from the values the sample holds."""
-    kinds = {kind for v in values for kind in v if kind != "NULL"}
-    if not kinds:
-        return pa.string()
-    if len(kinds) > 1 or kinds & {"SS", "NS", "BS", "L", "M"}:
-        return pa.string()  # JSON text
-    kind = kinds.pop()
-    if kind == "S":
-        return pa.string()
-    if kind == "BOOL":
-        return pa.bool_()
-    if kind == "B":
-        return pa.binary()
-    numbers = [Decimal(v["N"]) for v in values if "N" in v]
-    if all(n == n.to_integral_value() and abs(n) < 2 ** 63 for n in numbers):
-        return pa.int64()
-    scale = max((-n.as_tuple().exponent for n in numbers), default=0)
-    return pa.decimal128(38, min(max(scale, 0), 18))
-
-
-def _convert(value: dict | None, arrow_type: pa.DataType):
-    if value is None or "NULL" in value:
-        return None
-    (kind, raw), = value.items()
-    if pa.types.is_string(arrow_type):
-        return raw if kind == "S" else json.dumps(_plain(value), ensure_ascii=False)
-    if kind == "N":
-        number = Decimal(raw)
-        return int(number) if pa.types.is_integer(arrow_type) else number
+        return int(number) if number == number.to_integral_value() and \
+            not any(c in raw for c in ".eE") else number
     if kind == "B":
         return raw if isinstance(raw, bytes) else base64.b64decode(raw)
-    return raw
+    if kind == "NULL":
+        return None
+    if kind in ("SS", "NS", "BS"):
+        return sorted(_python({kind[0]: v}) for v in raw)
+    if kind == "L":
+        return [_python(v) for v in raw]
+    if kind == "M":
+        return {k: _python(v) for k, v in raw.items()}
+    return raw  # S, BOOL
+
+
+def _item(item: dict) -> dict:
+    return {k: _python(v) for k, v in item.items()}
 
 
 class DynamoReader(BaseReader):
@@ -127,24 +90,10 @@ class DynamoReader(BaseReader):
             raise RunError(f"DynamoDB unreachable: {exc}") from exc
         self.primary_key = [k["AttributeName"] for k in sorted(
             table["KeySchema"], key=lambda k: k["KeyType"] != "HASH")]
-        self.sample = first.get("Items", [])
-        names = list(self.primary_key) + sorted({a for item in self.sample for a in item}
-                                                - set(self.primary_key))
-        types = {}
-        for name in names:
-            inferred = _infer([item[name] for item in self.sample if name in item])
-            if request.safe and (pa.types.is_integer(inferred) or
-                                 pa.types.is_decimal(inferred)):
-                inferred = pa.string()  # read again: every number as its text
-            types[name] = inferred
-        if request.cursor and request.cursor not in types:
-            types[request.cursor] = pa.string()  # named, but not in the sampled items
-            names.append(request.cursor)
-        names.append(EXTRA)
-        types[EXTRA] = pa.string()
-        self.kept = check_columns(request, names, request.table)
-        self.schema = pa.schema([pa.field(n, types[n], nullable=n not in self.primary_key)
-                                 for n in self.kept])
+        self.sample = [_item(i) for i in first.get("Items", [])]
+        self.documents = Documents(self.sample, self.primary_key, request, request.table,
+                                   safe=request.safe)
+        self.schema = self.documents.schema
         self._first = first
 
     def _filter(self) -> dict:
@@ -170,7 +119,7 @@ class DynamoReader(BaseReader):
         try:
             while not self.cancel.is_set() and not self._stop.is_set():
                 page = self.client.scan(**kwargs)
-                out.put(page.get("Items", []))
+                out.put([_item(i) for i in page.get("Items", [])])
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -208,31 +157,16 @@ class DynamoReader(BaseReader):
                     running -= 1
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        known = set(self.schema.names) | set(self.request.exclude)
         for page in self._pages():
             if self.cancel.is_set():
                 raise RunCancelled()
             for start in range(0, len(page), self.request.batch_rows):
-                items = page[start:start + self.request.batch_rows]
-                columns = {}
                 try:
-                    for field in self.schema:
-                        if field.name == EXTRA:
-                            continue
-                        columns[field.name] = pa.array(
-                            [_convert(item.get(field.name), field.type) for item in items],
-                            type=field.type)
-                except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
-                    raise ReadAgain(f"{self.request.table}: a number did not fit its "
-                                    f"column ({exc}); read again with numbers as text.",
+                    yield self.documents.batch(page[start:start + self.request.batch_rows])
+                except UNFIT as exc:
+                    raise ReadAgain(f"{self.request.table}: a value did not fit its column "
+                                    f"({exc}); read again with numbers as text.",
                                     replace(self.request, safe=True)) from exc
-                if EXTRA in self.schema.names:
-                    columns[EXTRA] = pa.array(
-                        [json.dumps({k: _plain(v) for k, v in sorted(item.items())
-                                     if k not in known}, ensure_ascii=False)
-                         if set(item) - known else None for item in items], pa.string())
-                yield pa.RecordBatch.from_arrays([columns[n] for n in self.schema.names],
-                                                 schema=self.schema)
 
     def close(self) -> None:
         self.client.close()

@@ -1,0 +1,154 @@
+"""Documents as tables (MongoDB, DynamoDB): typed top-level columns from a sample of the
+documents, nested values as JSON, and nothing dropped silently.
+
+Columns: the key first (the primary key), then every top-level field the sample holds, in
+name order, one type each after unifying what the documents hold: whole numbers → int64
+(wider than 64 bits: decimal), whole and fractional → float64 (decimals stay decimals),
+text and ObjectIds → text (an ObjectId as its hex string), booleans, times (UTC), bytes;
+a field holding different kinds in different documents, or a nested document or array →
+JSON text that parses back to the value. A field that first appears after the sample lands
+in the `_extra` column: a JSON object of every such field of the document. `safe` (a read
+again after a value did not fit its column): every number as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from app.etl.readers import ReadRequest, check_columns
+
+EXTRA = "_extra"
+
+
+def kind(value: Any) -> str | None:
+    """The kind of a value, for typing a column (None: a null)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int" if -2 ** 63 <= value < 2 ** 63 else "decimal"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, Decimal) or type(value).__name__ == "Decimal128":
+        return "decimal"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, datetime):
+        return "time"
+    if isinstance(value, bytes | bytearray):
+        return "bytes"
+    if type(value).__name__ == "ObjectId":
+        return "str"
+    return "json"  # dicts, lists, anything else
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: ObjectIds as hex, times ISO-8601 (UTC), decimals and
+    big integers as text, bytes as base64."""
+    if value is None or isinstance(value, bool | str | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2 ** 53 else str(value)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return str(value)  # ObjectId, Decimal, Decimal128, …
+
+
+def is_json(values: list[Any]) -> bool:
+    """Whether a field's values are kept as JSON text (mixed kinds, nested values)."""
+    kinds = {k for k in map(kind, values) if k is not None}
+    return "json" in kinds or (len(kinds) > 1 and not kinds <= {"int", "float", "decimal"})
+
+
+def infer(values: list[Any], safe: bool = False) -> pa.DataType:
+    kinds = {k for k in map(kind, values) if k is not None}
+    if safe and kinds & {"int", "float", "decimal"}:
+        return pa.string()
+    if not kinds or kinds == {"str"}:
+        return pa.string()
+    if kinds == {"int"}:
+        return pa.int64()
+    if kinds <= {"int", "decimal"}:
+        scale = max((-Decimal(str(v)).as_tuple().exponent for v in values
+                     if kind(v) == "decimal"), default=0)
+        return pa.decimal128(38, min(max(scale, 0), 18))
+    if kinds <= {"int", "float"}:
+        return pa.float64()
+    single = {"bool": pa.bool_(), "time": pa.timestamp("us", tz="UTC"), "bytes": pa.binary()}
+    if len(kinds) == 1 and next(iter(kinds)) in single:
+        return single[next(iter(kinds))]
+    return pa.string()  # JSON text: mixed kinds, nested documents, arrays
+
+
+def convert(value: Any, arrow_type: pa.DataType, as_json: bool = False) -> Any:
+    if value is None:
+        return None
+    if as_json:
+        return json.dumps(plain(value), ensure_ascii=False)
+    if pa.types.is_string(arrow_type):
+        if isinstance(value, str):
+            return value
+        if kind(value) == "str" or (kind(value) in ("int", "float", "decimal")
+                                    and not isinstance(value, bool)):
+            return str(value)  # an ObjectId's hex; a number read as text
+        return json.dumps(plain(value), ensure_ascii=False)
+    if pa.types.is_timestamp(arrow_type):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if pa.types.is_decimal(arrow_type):
+        return Decimal(str(value))
+    if pa.types.is_binary(arrow_type):
+        return bytes(value)
+    return value
+
+
+class Documents:
+    """The table a sample of documents makes, and its rows."""
+
+    def __init__(self, sample: list[dict], key: list[str], request: ReadRequest,
+                 where: str, safe: bool = False) -> None:
+        names = list(key) + sorted({f for doc in sample for f in doc} - set(key))
+        types = {n: infer([doc.get(n) for doc in sample], safe) for n in names}
+        self.json = {n for n in names if is_json([doc.get(n) for doc in sample])}
+        if request.cursor and request.cursor not in types:
+            names.append(request.cursor)  # named by the job, in no sampled document
+            types[request.cursor] = pa.string()
+        names.append(EXTRA)
+        types[EXTRA] = pa.string()
+        self.known = set(names) | set(request.exclude)
+        self.kept = check_columns(request, names, where)
+        self.schema = pa.schema([pa.field(n, types[n], nullable=n not in key)
+                                 for n in self.kept])
+
+    def batch(self, docs: list[dict]) -> pa.RecordBatch:
+        """The rows of `docs` (ValueError, ArrowInvalid or TypeError: a value that does not
+        fit its column; the reader reads the table again with numbers as text)."""
+        columns = []
+        for field in self.schema:
+            if field.name == EXTRA:
+                columns.append(pa.array(
+                    [json.dumps({k: plain(v) for k, v in sorted(doc.items())
+                                 if k not in self.known}, ensure_ascii=False)
+                     if set(doc) - self.known else None for doc in docs], pa.string()))
+            else:
+                as_json = field.name in self.json
+                columns.append(pa.array([convert(doc.get(field.name), field.type, as_json)
+                                         for doc in docs], type=field.type))
+        return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+
+UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, ArithmeticError)
