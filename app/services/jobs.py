@@ -112,9 +112,10 @@ class JobService:
             return [TableSpec(**{**spec.to_json(), "schema": None}) for spec in tables]
         queries = [spec for spec in tables if spec.query]
         if queries and not registry.engine(source_type).queries:
+            takes = ", ".join(t.label for t in registry.TYPES if t.engine.queries)
             raise ValidationError({"tables": f"A query as a table is not supported for "
                                              f"{registry.get_type(source_type).label} "
-                                             "sources yet (PostgreSQL takes them)."})
+                                             f"sources yet ({takes} take them)."})
         tables = [spec for spec in tables if not spec.query]
         if not tables:
             return [TableSpec(**{**q.to_json(), "schema": None}) for q in queries]

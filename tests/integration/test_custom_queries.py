@@ -101,3 +101,42 @@ def test_a_query_into_postgresql_goes_through_the_direct_pipe(ctx, shop):
     assert done.status == "succeeded", done.error
     assert pg_rows(shop, "select id, name from copy.big_orders order by id") == [
         (2, "Ann"), (3, "Bob")]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_queries_on_file_databases(ctx, tmp_path, kind):
+    """SQLite (a temporary view, though the file is opened read-only) and DuckDB (a
+    subquery on the read-only file): the same join, refusal and cursor."""
+    import sqlite3
+
+    import duckdb
+
+    path = tmp_path / f"shop.{kind}"
+    db = (sqlite3 if kind == "sqlite" else duckdb).connect(str(path))
+    for statement in (
+            "create table customers (id integer primary key, name text)",
+            "create table orders (id integer primary key, customer_id integer, "
+            "total double, changed timestamp)",
+            "insert into customers values (1, 'Ann'), (2, 'Bob')",
+            "insert into orders values (1, 1, 5, '2026-01-01 10:00:00'), "
+            "(2, 1, 50, '2026-01-01 11:00:00'), (3, 2, 70, '2026-01-01 12:00:00')"):
+        db.execute(statement)
+    db.commit()
+    db.close()
+    save_connection(ctx, kind, "files", {"path": str(path)})
+    query = ("select o.id, c.name, o.total, o.changed from orders o join customers c "
+             "on c.id = o.customer_id where o.total > 10")
+    with pytest.raises(ValidationError, match="The query bad failed"):
+        make_job(ctx, "bad", "files", [TableSpec("bad", query="select nope from orders")])
+    make_job(ctx, "q", "files", [TableSpec("big", query=query, mode="incremental",
+                                           cursor="changed", primary_key=["id"])])
+    assert run(ctx, "q").status == "succeeded"
+    assert warehouse_rows("select id, name from big order by id") == [(2, "Ann"), (3, "Bob")]
+    db = (sqlite3 if kind == "sqlite" else duckdb).connect(str(path))
+    db.execute("insert into orders values (4, 2, 99, '2026-01-02 09:00:00')")
+    db.commit()
+    db.close()
+    again = run(ctx, "q")
+    assert again.status == "succeeded", again.error
+    assert again.rows_written == 1
+    assert warehouse_rows("select id from big order by id") == [(2,), (3,), (4,)]

@@ -25,16 +25,26 @@ class DuckDbReader(BaseReader):
         except duckdb.Error as exc:
             raise RunError(f"Cannot open DuckDB file {path}: {exc}") from exc
         schema = request.schema or "main"
-        self.relation = f"{quote(schema, 'duckdb')}.{quote(request.table, 'duckdb')}"
-        found = self.conn.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-            [schema, request.table]).fetchall()[0][0]
-        if not found:
-            self.close()
-            raise RunError(f"Table {schema}.{request.table} does not exist (any more) in {path}.")
-        empty = self.conn.sql(f"select * from {self.relation} limit 0")
+        where = f"table {schema}.{request.table}"
+        if request.query:  # read as a table: the query as a subquery (read-only file)
+            self.relation = f"({request.query.strip().rstrip(';')}) as sluice_query"
+            where = f"query {request.table}"
+        else:
+            self.relation = f"{quote(schema, 'duckdb')}.{quote(request.table, 'duckdb')}"
+            found = self.conn.execute(
+                "select count(*) from duckdb_tables() where schema_name = ? and "
+                "table_name = ?", [schema, request.table]).fetchall()[0][0]
+            if not found:
+                self.close()
+                raise RunError(f"Table {schema}.{request.table} does not exist (any more) "
+                               f"in {path}.")
         try:
-            kept = check_columns(request, empty.columns, f"table {schema}.{request.table}")
+            empty = self.conn.sql(f"select * from {self.relation} limit 0")
+        except duckdb.Error as exc:
+            self.close()
+            raise RunError(f"The query {request.table} failed: {exc}") from exc
+        try:
+            kept = check_columns(request, empty.columns, where)
         except RunError:
             self.close()
             raise

@@ -83,12 +83,16 @@ class SqlReader(BaseReader):
             raise RunError(f"Cannot connect to the source: {str(error.orig).strip()}") \
                 from error
         where = f"{request.schema}.{request.table}" if request.schema else request.table
+        name, schema = request.table, request.schema
+        if request.query:  # SQLite: read as a table, a temporary view of the query
+            name, schema = self._query_view(request), "temp"
+            where = f"query {request.table}"
         try:
             # Only this table (resolve_fks=False: not the tables its foreign keys name); a
             # type SQLAlchemy does not know is read as text and said once, in the log.
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                self.table = Table(request.table, MetaData(), schema=request.schema,
+                self.table = Table(name, MetaData(), schema=schema,
                                    autoload_with=self.conn, resolve_fks=False)
         except exc.NoSuchTableError as error:
             self.close()
@@ -109,6 +113,24 @@ class SqlReader(BaseReader):
         self.columns = [self.table.c[name] for name in kept]
         self.schema = pa.schema([(c.name, types.from_sqlalchemy(c.type))
                                  for c in self.columns])
+
+    def _query_view(self, request: ReadRequest) -> str:
+        """The query as a temporary view of this connection (SQLite's temp schema is
+        writable even when the file is opened read-only); RunError with its message."""
+        import uuid
+
+        from sqlalchemy import exc
+
+        view = f"sluice_query_{uuid.uuid4().hex[:12]}"
+        try:
+            self.conn.exec_driver_sql(f'create temp view "{view}" as '
+                                      f"{request.query.strip().rstrip(';')}")
+            self.conn.exec_driver_sql(f'select * from temp."{view}" limit 0')
+        except exc.DBAPIError as error:
+            self.close()
+            raise RunError(f"The query {request.table} failed: "
+                           f"{str(error.orig).strip()}") from error
+        return view
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         from sqlalchemy import or_, select
