@@ -342,7 +342,7 @@ ENGINES: dict[str, Engine] = {
     "mysql": Engine("app.etl.readers.mysql:MySqlReader",
                     "app.etl.destinations.mysql:MySqlDestination", ALL_MODES,
                     schema_param="database", source_schemas=False, rows="exact when small",
-                    last_updated=True),
+                    last_updated=True, queries=True),
     "oracle": Engine(_SQL, schema_param="user", upper_schema=True, inspected=True,
                      rows="estimated", last_updated=True),
     "sqlserver": Engine(_SQL, default_schema="dbo", inspected=True, rows="exact",

@@ -140,3 +140,35 @@ def test_queries_on_file_databases(ctx, tmp_path, kind):
     assert again.status == "succeeded", again.error
     assert again.rows_written == 1
     assert warehouse_rows("select id from big order by id") == [(2,), (3,), (4,)]
+
+
+def test_queries_on_mariadb(ctx, mariadb_db):
+    """MySQL/MariaDB (no temporary views): the query's columns from an empty temporary
+    table of the session, the rows through the derived table; the same join, refusal and
+    cursor, with a decimal and an unsigned column planned as for a table."""
+    from tests.integration.engine_helpers import maria_exec
+
+    maria_exec(mariadb_db,
+               "create table customers (id int primary key, name varchar(20))",
+               "create table orders (id int unsigned primary key, customer_id int, "
+               "total decimal(8,2), changed datetime(6))",
+               "insert into customers values (1, 'Ann'), (2, 'Bob')",
+               "insert into orders values (1, 1, 5, '2026-01-01 10:00'), "
+               "(2, 1, 50, '2026-01-01 11:00'), (3, 2, 70, '2026-01-01 12:00')")
+    save_connection(ctx, "mariadb", "maria", mariadb_db.params(password=mariadb_db.password))
+    query = ("select o.id, c.name, o.total, o.changed from orders o join customers c "
+             "on c.id = o.customer_id where o.total > 10")
+    with pytest.raises(ValidationError, match="The query bad failed: Unknown column 'nope'"):
+        make_job(ctx, "bad", "maria", [TableSpec("bad", query="select nope from orders")])
+    make_job(ctx, "q", "maria", [TableSpec("big", query=query, mode="incremental",
+                                           cursor="changed", primary_key=["id"])])
+    assert run(ctx, "q").status == "succeeded"
+    assert warehouse_rows("select id, name, total from big order by id") == [
+        (2, "Ann", 50), (3, "Bob", 70)]
+    types = dict(warehouse_rows("select column_name, data_type from information_schema."
+                                "columns where table_name = 'big'"))
+    assert (types["id"], types["total"]) == ("BIGINT", "DECIMAL(8,2)")  # as for a table
+    maria_exec(mariadb_db, "insert into orders values (4, 2, 99, '2026-01-02 09:00')")
+    again = run(ctx, "q")
+    assert again.status == "succeeded", again.error
+    assert again.rows_written == 1

@@ -25,6 +25,7 @@ again through PyMySQL's unbuffered cursor (ReadAgain), so no value can end the p
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -191,15 +192,23 @@ class MySqlReader(BaseReader):
         self.request, self.cancel = request, cancel
         self.params, self.secrets = params, secrets
         self.conn = connect(params, secrets, cursorclass=pymysql.cursors.SSCursor)
+        self.source = quote_name(request.table)
         try:
             with self.conn.cursor() as cur:
-                cur.execute(_COLUMNS, (request.table,))
-                rows = cur.fetchall()
+                if request.query:
+                    rows = self._query_columns(cur, request.query)
+                    self.source = f"({request.query.strip().rstrip(';')}) AS sluice_query"
+                else:
+                    cur.execute(_COLUMNS, (request.table,))
+                    rows = cur.fetchall()
         except pymysql.err.MySQLError as exc:
             self.close()
+            if request.query:
+                raise RunError(f"The query {request.table} failed: {exc.args[-1]}") from exc
             raise RunError(f"Cannot read the columns of {request.table}: {exc.args[-1]}") \
                 from exc
-        where = f"table {request.table} of {params['database']}"
+        where = f"query {request.table}" if request.query else \
+            f"table {request.table} of {params['database']}"
         if not rows:
             self.close()
             raise RunError(f"Table {request.table} does not exist (any more) in "
@@ -214,11 +223,39 @@ class MySqlReader(BaseReader):
         self.schema = pa.schema([(c.name, c.type) for c in self.columns])
         self.zero_dates = {c.name: 0 for c in self.columns if c.zero_dates}
 
+    @staticmethod
+    def _query_columns(cur, query: str) -> list[tuple]:
+        """A query's columns as the catalogue would give a table's: the query's result made
+        an empty temporary table of this session (MySQL has no temporary views), described
+        with SHOW COLUMNS; its type text gives the plan what information_schema would."""
+        import uuid
+
+        name = quote_name(f"sluice_query_{uuid.uuid4().hex[:12]}")
+        cur.execute(f"CREATE TEMPORARY TABLE {name} AS SELECT * FROM "
+                    f"({query.strip().rstrip(';')}) AS sluice_query LIMIT 0")
+        try:
+            cur.execute(f"SHOW COLUMNS FROM {name}")
+            described = cur.fetchall()
+        finally:
+            cur.execute(f"DROP TEMPORARY TABLE {name}")
+        rows = []
+        for field, column_type, *_ in described:
+            column_type = column_type.decode() if isinstance(column_type, bytes) else column_type
+            base = column_type.split("(", 1)[0].split()[0].lower()
+            numbers = re.findall(r"\d+", column_type.split(")", 1)[0]) if "(" in column_type \
+                else []
+            precision = int(numbers[0]) if numbers and base in ("decimal", "numeric", "bit") \
+                else None
+            scale = int(numbers[1]) if len(numbers) > 1 and base in ("decimal", "numeric") \
+                else None
+            rows.append((field, base, column_type, precision, scale, False))
+        return rows
+
     def query(self) -> str:
         exprs = [f"{c.expr} AS {quote_name(c.name)}" for c in self.columns]
         exprs += [f"{_zero_test(quote_name(c.name))} AS {quote_name(f'{_ZERO}{i}')}"
                   for i, c in enumerate(self.columns) if c.zero_dates]
-        sql = f"SELECT {', '.join(exprs)} FROM {quote_name(self.request.table)}"
+        sql = f"SELECT {', '.join(exprs)} FROM {self.source}"
         if self.request.cursor and self.request.since is not None:
             column = next(c for c in self.columns if c.name == self.request.cursor)
             where = cursor_condition(column, self.request.since)
