@@ -118,7 +118,9 @@ class TypePage(QWizardPage):
         tile.setProperty("type_key", ctype.key)
         if ctype.driver.installed():
             tile.setText(ctype.label)
-            tile.setToolTip(f"Connect to {ctype.label}")
+            tile.setToolTip(f"Connect to {ctype.label}" if ctype.engine.readable else
+                            f"Connect to {ctype.label}: test it and list its tables. Jobs "
+                            "cannot read it yet (the README says why).")
         else:
             needs = f"needs sluice[{ctype.driver.extra}]" if ctype.driver.extra else \
                 "driver missing"

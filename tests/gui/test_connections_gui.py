@@ -207,6 +207,8 @@ def test_missing_driver_tile_says_so(qtbot, make_window):
         ctype = get_type(key)
         if ctype.driver.installed():
             assert tile.isEnabled() and tile.text() == ctype.label
+            # A type jobs cannot read yet says so before a connection is made.
+            assert ("Jobs cannot read it yet" in tile.toolTip()) == (not ctype.engine.readable)
         else:
             assert not tile.isEnabled()
             assert tile.text() == f"{ctype.label}\n" + (
