@@ -10,7 +10,7 @@ import math
 import sys
 from collections.abc import Sequence
 
-from app.cli import cloud, commands
+from app.cli import cloud, commands, data
 from app.connectors.registry import TYPES
 from app.vocabulary import MAX_RETRIES, MODES, RETRIES
 
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     types.set_defaults(func=commands.types)
     sample = sub.add_parser("sample", help="try Sluice on sample data: a small shop database, "
                                            "a connection to it and a job (no password)")
-    sample.set_defaults(func=commands.sample)
+    sample.set_defaults(func=data.sample)
     for add_group in (_connection_commands, _job_commands, _scheduler_commands,
                       _store_commands, _secret_commands, _run_command):
         add_group(sub)
@@ -294,7 +294,7 @@ def _job_commands(sub) -> None:
     preview.add_argument("--limit", type=_rows, default=20, metavar="N",
                          help="rows per table (default 20)")
     preview.add_argument("--json", action="store_true")
-    preview.set_defaults(func=commands.job_preview)
+    preview.set_defaults(func=data.job_preview)
     for action, helptext, func in (("list", "list jobs", commands.job_list),
                                    ("show", "show one job", commands.job_show),
                                    ("run", "run a job now", commands.job_run),

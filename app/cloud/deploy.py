@@ -81,7 +81,7 @@ class Deployer:
         `bundle` writes the bundle into a folder (for Cloud Build, when no image is given)."""
         job = self.job
         plan: list[tuple[str, Callable[[], Step]]] = []
-        for variable, secret, owner in self.needed_secrets():
+        for variable, secret, owner in job.owned_secrets():
             plan.append((f"Secret {secret}", lambda v=variable, s=secret, o=owner:
                          self._secret(s, values.get(f"env:{v}"), o, confirm)))
         plan.append(("Image", lambda: self._image(bundle)))
@@ -102,13 +102,6 @@ class Deployer:
             outcome.steps.append(done)
             self.on_step(done)
         return outcome
-
-    def needed_secrets(self) -> list[tuple[str, str, str]]:
-        """(variable, secret id, whose) of each secret the job needs."""
-        owners = [f"the connection {e.name!r}" for _, e in self.job.spec.endpoints if e.secret]
-        if self.job.spec.webhook:
-            owners.append(f"the webhook of {self.job.spec.name!r}")
-        return [(v, s, o) for (v, s), o in zip(self.job.secrets(), owners, strict=True)]
 
     def _secret(self, secret: str, value: dict | None, owner: str, confirm: Confirm) -> Step:
         """Copy the secret (a new version), after the user says yes; let the job's service

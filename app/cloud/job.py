@@ -96,14 +96,20 @@ class CloudJob:
                        for _, e in self.spec.endpoints
                        if str(e.params.get("host", "")).startswith(CLOUD_SQL_MOUNT + "/")})
 
-    def secrets(self) -> list[tuple[str, str]]:
-        """(environment variable, Secret Manager secret id) of each secret the job needs."""
-        out = [(e.secret.partition(":")[2], secret_id(e.name))
+    def owned_secrets(self) -> list[tuple[str, str, str]]:
+        """(environment variable, Secret Manager secret id, whose in words) of each secret
+        the job needs."""
+        out = [(e.secret.partition(":")[2], secret_id(e.name), f"the connection {e.name!r}")
                for _, e in self.spec.endpoints if e.secret]
         if self.spec.webhook:
             out.append((self.spec.webhook.partition(":")[2],
-                        secret_id(self.spec.name, "sluice-webhook-")))
+                        secret_id(self.spec.name, "sluice-webhook-"),
+                        f"the webhook of {self.spec.name!r}"))
         return out
+
+    def secrets(self) -> list[tuple[str, str]]:
+        """(environment variable, Secret Manager secret id) of each secret the job needs."""
+        return [(variable, secret) for variable, secret, _ in self.owned_secrets()]
 
 
 def cloud_job(ctx, job_name: str, options: BundleOptions) -> tuple[CloudJob, dict[str, dict]]:

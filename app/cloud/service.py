@@ -44,7 +44,7 @@ class CloudService:
         user is asked about first."""
         cloud, values = cloud_job(self.ctx, job_name, options)
         return [(owner, secret) for variable, secret, owner
-                in Deployer(cloud, None).needed_secrets() if values.get(f"env:{variable}")]
+                in cloud.owned_secrets() if values.get(f"env:{variable}")]
 
     def deploy(self, job_name: str, options: BundleOptions, confirm: Confirm,
                key_file: str | None = None, on_step: Callable[[Step], None] | None = None,

@@ -6,15 +6,12 @@ through the same readers the engine uses, so every type that can be read can be 
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from app.connectors.base import scrub
 from app.etl.errors import RunError
+from app.etl.plain import plain
 from app.etl.spec import TableSpec
 from app.services.context import AppContext
 from app.services.errors import ServiceError
@@ -35,26 +32,6 @@ class TablePreview:
     def to_json(self) -> dict:
         return {"table": self.table, "columns": self.columns,
                 "rows": [[plain(v) for v in row] for row in self.rows]}
-
-
-def plain(value: object) -> object:
-    """A value as JSON can hold it (times ISO-8601, decimals and big integers as text,
-    bytes as base64, nested values as they are)."""
-    if value is None or isinstance(value, bool | float | str):
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 2 ** 53 else str(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal | timedelta):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return json.loads(json.dumps(value, default=str))
 
 
 def first_rows(type_key: str, params: dict, secrets: dict, table: str, schema: str | None,
@@ -148,13 +125,13 @@ class PreviewService:
     def _where(kind: str | None, params: dict, spec: TableSpec
                ) -> tuple[str, dict, str, str | None]:
         """(type, params, table, schema) that read what `spec` landed."""
-        from app import paths
         from app.connectors import registry
         from app.etl import naming
+        from app.etl.destinations import warehouse
 
         target = spec.target("")
         if kind is None:  # the local warehouse: a DuckDB file
-            kind, params = "duckdb", {"path": str(paths.warehouse_path())}
+            kind, params = warehouse()
         engine = registry.engine(kind)
         if engine.folder:
             from app.etl.destinations.files import file_name

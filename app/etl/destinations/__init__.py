@@ -115,6 +115,14 @@ class BaseDestination:
         """Nothing to release."""
 
 
+def warehouse() -> tuple[str, dict]:
+    """The local warehouse as a connection would give it: a DuckDB file's type and
+    parameters."""
+    from app import paths
+
+    return "duckdb", {"path": str(paths.warehouse_path())}
+
+
 def open_destination(type_key: str | None, params: dict, secrets: dict,
                      handle: RunHandle | None = None, owner: str = "a job") -> Destination:
     """The destination for a connection type (the registry's `Engine.writer`); None means
@@ -122,13 +130,12 @@ def open_destination(type_key: str | None, params: dict, secrets: dict,
 
     `owner` (a job's name) and `handle` serve a destination that only one writer at a time
     may open (a DuckDB file): the next waits, saying so through the handle."""
-    from app import paths
     from app.connectors import registry
     from app.etl.errors import RunError
     from app.etl.readers import load
 
     if type_key is None:
-        type_key, params = "duckdb", {"path": str(paths.warehouse_path())}
+        type_key, params = warehouse()
     where = registry.engine(type_key).writer
     if where is None:
         raise RunError(f"Sluice cannot write to {registry.get_type(type_key).label} "

@@ -13,14 +13,14 @@ again after a value did not fit its column): every number as text.
 
 from __future__ import annotations
 
-import base64
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
+from app.etl.plain import plain
 from app.etl.readers import ReadRequest, check_columns
 
 EXTRA = "_extra"
@@ -47,26 +47,6 @@ def kind(value: Any) -> str | None:
     if type(value).__name__ == "ObjectId":
         return "str"
     return "json"  # dicts, lists, anything else
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON holds it: ObjectIds as hex, times ISO-8601 (UTC), decimals and
-    big integers as text, bytes as base64."""
-    if value is None or isinstance(value, bool | str | float):
-        return value
-    if isinstance(value, int):
-        return value if abs(value) < 2 ** 53 else str(value)
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(bytes(value)).decode()
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    return str(value)  # ObjectId, Decimal, Decimal128, …
 
 
 def is_json(values: list[Any]) -> bool:
@@ -99,14 +79,14 @@ def convert(value: Any, arrow_type: pa.DataType, as_json: bool = False) -> Any:
     if value is None:
         return None
     if as_json:
-        return json.dumps(plain(value), ensure_ascii=False)
+        return json.dumps(plain(value, naive_utc=True), ensure_ascii=False)
     if pa.types.is_string(arrow_type):
         if isinstance(value, str):
             return value
         if kind(value) == "str" or (kind(value) in ("int", "float", "decimal")
                                     and not isinstance(value, bool)):
             return str(value)  # an ObjectId's hex; a number read as text
-        return json.dumps(plain(value), ensure_ascii=False)
+        return json.dumps(plain(value, naive_utc=True), ensure_ascii=False)
     if pa.types.is_timestamp(arrow_type):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if pa.types.is_decimal(arrow_type):
@@ -141,7 +121,7 @@ class Documents:
         for field in self.schema:
             if field.name == EXTRA:
                 columns.append(pa.array(
-                    [json.dumps({k: plain(v) for k, v in sorted(doc.items())
+                    [json.dumps({k: plain(v, naive_utc=True) for k, v in sorted(doc.items())
                                  if k not in self.known}, ensure_ascii=False)
                      if set(doc) - self.known else None for doc in docs], pa.string()))
             else:
