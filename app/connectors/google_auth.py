@@ -32,3 +32,16 @@ def google_credentials(params: dict):
         raise Failed("No Google credentials: choose a service-account key file, or run "
                      "`gcloud auth application-default login`.") from exc
     return credentials
+
+
+def firestore_client(params: dict):
+    """A Firestore client for a connection's parameters. With FIRESTORE_EMULATOR_HOST set
+    (the client library's own switch) it talks to that emulator, without credentials."""
+    import os
+
+    from google.cloud import firestore
+
+    emulated = bool(os.environ.get("FIRESTORE_EMULATOR_HOST"))
+    return firestore.Client(project=params["project"],
+                            credentials=None if emulated else google_credentials(params),
+                            database=params.get("database") or "(default)")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, first_line
-from app.connectors.google_auth import google_credentials
+from app.connectors.google_auth import firestore_client
 
 REDIS_SCAN_LIMIT = 100_000  # keys examined per listing before counts become estimates
+GROUP = "**/"  # a Firestore table named **/orders is the collection group orders
 NO_PREFIX = "(no prefix)"  # the group of keys without a ':' (app.etl.readers.redis reads it)
 
 
@@ -187,25 +188,39 @@ class CassandraConnector(Connector):
 
 
 class FirestoreConnector(Connector):
+    """Collections are the tables; so are collection groups (every collection of one id at
+    any depth), named `**/id` and found under the first document of each top-level
+    collection when tables are listed."""
+
     def _collections(self, probe: Probe, count: bool) -> list[TableInfo]:
         from google.api_core import exceptions
-        from google.cloud import firestore
 
         probe.stage("authenticate")
-        client = firestore.Client(project=self.params["project"],
-                                  credentials=google_credentials(self.params),
-                                  database=self.params.get("database") or "(default)")
+        client = firestore_client(self.params)
         probe.stage("catalogue")
+
+        def rows(query) -> int | None:
+            return int(query.count().get(timeout=probe.remaining())[0][0].value) \
+                if count else None
+
         try:
-            out = []
+            out, groups = [], set()
             for coll in client.collections(timeout=probe.remaining()):
-                rows = None
-                if count:
-                    rows = int(coll.count().get(timeout=probe.remaining())[0][0].value)
-                out.append(TableInfo(coll.id, None, rows, rows is not None, None, "collection"))
+                n = rows(coll)
+                out.append(TableInfo(coll.id, None, n, n is not None, None, "collection"))
+                if count:  # a listing for a job (not a test) looks for collection groups
+                    for doc in coll.limit(1).stream(timeout=probe.remaining()):
+                        groups |= {sub.id for sub in doc.reference.collections(
+                            timeout=probe.remaining())}
+            for group in sorted(groups):
+                n = rows(client.collection_group(group))
+                out.append(TableInfo(f"{GROUP}{group}", None, n, n is not None, None,
+                                     "collection group"))
             return out
         except exceptions.GoogleAPICallError as exc:
             raise Failed(f"Firestore refused: {first_line(exc)}") from exc
+        finally:
+            client.close()
 
     def check(self, probe: Probe) -> tuple[str, str]:
         names = self._collections(probe, count=False)

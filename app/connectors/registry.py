@@ -201,6 +201,10 @@ _MY_CA = Field("ssl_ca", "CA file", kind="path",
                help="The certificate authority that signed the server's certificate "
                     "(verify-ca, verify-identity). Empty: the system's.")
 _ENCODING = Field("encoding", "Encoding", default="utf-8")
+_SAMPLE = Field("sample", "Sample size", kind="int", default=1000, minimum=1,
+                maximum=1_000_000, help="Documents read to find a collection's fields and "
+                                       "their types; a field seen only later lands in "
+                                       "_extra.")
 _KEY_FILE = Field("key_file", "Service-account key file", kind="path",
                   help="Empty: application default credentials.")
 
@@ -260,10 +264,7 @@ TYPES: tuple[ConnectionType, ...] = (
         "mongodb", "MongoDB", NOSQL,
         (*_host(27017, user_required=False),
          Field("auth_source", "Auth database", default="admin"),
-         Field("sample", "Sample size", kind="int", default=1000, minimum=1,
-               maximum=1_000_000, help="Documents read to find a collection's fields and "
-                                      "their types; a field seen only later lands in "
-                                      "_extra.")),
+         _SAMPLE),
         Driver("pymongo", "pymongo", "mongodb"), "app.connectors.nosql:MongoConnector", NET),
     ConnectionType("cassandra", "Cassandra", NOSQL,
                    _host(9042, "Keyspace", user_required=False),
@@ -285,7 +286,8 @@ TYPES: tuple[ConnectionType, ...] = (
         "firestore", "Firestore", NOSQL,
         (Field("project", "Project", required=True),
          Field("database", "Database", default="(default)"),
-         _KEY_FILE),
+         _KEY_FILE,
+         _SAMPLE),
         Driver("google.cloud.firestore", "google-cloud-firestore", "firestore"),
         "app.connectors.nosql:FirestoreConnector", ("project", "database", "key_file"),
         name_hint="project"),
@@ -366,7 +368,8 @@ ENGINES: dict[str, Engine] = {
     "cassandra": Engine(),
     "redis": Engine("app.etl.readers.redis:open_redis_reader", rows="exact when small",
                     source_schemas=False, key_patterns=True),
-    "firestore": Engine(rows="exact"),
+    "firestore": Engine("app.etl.readers.firestore:open_firestore_reader", rows="exact",
+                        source_schemas=False),
     "dynamodb": Engine("app.etl.readers.dynamodb:open_dynamo_reader", rows="estimated",
                        source_schemas=False),
     "csv": _FOLDER,

@@ -41,9 +41,13 @@ def default_destination(source_type: str, source_params: dict, dest_type: str | 
                         schema: str | None, table: str) -> tuple[str | None, str | None]:
     """(dest_schema, dest_table) for a source table, by the rule above; None means the
     destination's default schema, and the source table's own name. A Redis key pattern
-    lands in a table named by its prefix ("session:*" -> "session")."""
+    lands in a table named by its prefix ("session:*" -> "session"); a Firestore
+    collection group or nested collection by its id ("**/orders", "users/u1/orders" ->
+    "orders")."""
     if source_type == "redis":
         return None, pattern_table(table)
+    if source_type == "firestore" and "/" in table:
+        return None, table.rsplit("/", 1)[-1]
     if schema is None or schema == registry.engine(source_type).schema_of(source_params):
         return None, None
     if registry.engine(dest_type).schemas:
