@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.connectors.base import Connector, Failed, Probe, TableInfo, TimedOut, first_line
 from app.connectors.google_auth import firestore_client
 
@@ -141,24 +143,48 @@ class MongoConnector(Connector):
             client.close()
 
 
+def _quiet_downgrade(record: logging.LogRecord) -> bool:
+    """The driver asks for its newest protocol first and warns as it steps down to what the
+    node speaks: expected with every Cassandra, not worth a line on each test or run."""
+    return "Downgrading core protocol version" not in record.getMessage()
+
+
+def cassandra_session(params: dict, secrets: dict, timeout: float):
+    """(cluster, session) of a Cassandra connection: rows as tuples, and no schema or token
+    metadata kept (Sluice reads system_schema itself; a large cluster connects faster).
+    Raises the driver's NoHostAvailable when no node takes the connection."""
+    from cassandra.auth import PlainTextAuthProvider
+    from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile
+    from cassandra.policies import DCAwareRoundRobinPolicy
+    from cassandra.query import tuple_factory
+
+    logging.getLogger("cassandra.cluster").addFilter(_quiet_downgrade)
+    auth = None
+    if params.get("user"):
+        auth = PlainTextAuthProvider(params["user"], secrets.get("password", ""))
+    profile = ExecutionProfile(load_balancing_policy=DCAwareRoundRobinPolicy(),
+                               row_factory=tuple_factory, request_timeout=timeout)
+    cluster = Cluster([params["host"]], port=params["port"], auth_provider=auth,
+                      execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                      connect_timeout=timeout, control_connection_timeout=timeout,
+                      schema_metadata_enabled=False, token_metadata_enabled=False)
+    try:
+        return cluster, cluster.connect()
+    except Exception:
+        cluster.shutdown()
+        raise
+
+
 class CassandraConnector(Connector):
     def _session(self, probe: Probe):
-        from cassandra.auth import PlainTextAuthProvider
-        from cassandra.cluster import Cluster, NoHostAvailable
+        from cassandra.cluster import NoHostAvailable
 
         p = self.params
         probe.reach(p["host"], p["port"])
         probe.stage("authenticate")
-        auth = None
-        if p.get("user"):
-            auth = PlainTextAuthProvider(p["user"], self.secrets.get("password", ""))
-        cluster = Cluster([p["host"]], port=p["port"], auth_provider=auth,
-                          connect_timeout=probe.remaining(), control_connection_timeout=
-                          probe.remaining())
         try:
-            return cluster, cluster.connect()
+            return cassandra_session(p, self.secrets, probe.remaining())
         except NoHostAvailable as exc:
-            cluster.shutdown()
             raise Failed(f"Cassandra refused the connection: {first_line(exc)[:300]}") from exc
 
     def check(self, probe: Probe) -> tuple[str, str]:
@@ -166,6 +192,10 @@ class CassandraConnector(Connector):
         try:
             probe.stage("catalogue")
             version = session.execute("select release_version from system.local").one()[0]
+            if not session.execute("select keyspace_name from system_schema.keyspaces where "
+                                   "keyspace_name = %s", (self.params["database"],)).all():
+                raise Failed(f"Cassandra {version} has no keyspace "
+                             f"{self.params['database']!r}.")
             tables = session.execute(
                 "select table_name from system_schema.tables where keyspace_name = %s",
                 (self.params["database"],)).all()
