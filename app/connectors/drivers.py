@@ -127,14 +127,27 @@ class SnowflakeConnector(DbapiConnector):
                   "order by table_schema, table_name")
 
     def connect(self, probe: Probe) -> Any:
-        import snowflake.connector
+        return snowflake_connect(self.params, self.secrets, probe.seconds())
 
-        p = self.params
-        return snowflake.connector.connect(
-            account=p["account"], user=p["user"], password=self.secrets.get("password"),
-            database=p["database"], schema=p.get("schema"), warehouse=p.get("warehouse"),
-            role=p.get("role"), login_timeout=probe.seconds(), network_timeout=probe.seconds(),
-            application="Sluice")
+
+def snowflake_connect(params: dict, secrets: dict, seconds: int) -> Any:
+    """A Snowflake connection: to the account's own host, or to the endpoint URL given
+    (PrivateLink, or a local stand-in such as fakesnow's server)."""
+    from urllib.parse import urlsplit
+
+    import snowflake.connector
+
+    where: dict[str, Any] = {}
+    if params.get("endpoint"):
+        url = urlsplit(params["endpoint"] if "//" in params["endpoint"]
+                       else f"https://{params['endpoint']}")
+        where = {"host": url.hostname, "protocol": url.scheme or "https",
+                 "port": url.port or (80 if url.scheme == "http" else 443)}
+    return snowflake.connector.connect(
+        account=params["account"], user=params["user"], password=secrets.get("password"),
+        database=params["database"], schema=params.get("schema"),
+        warehouse=params.get("warehouse"), role=params.get("role"), login_timeout=seconds,
+        network_timeout=seconds, application="Sluice", **where)
 
 
 class TeradataConnector(DbapiConnector):

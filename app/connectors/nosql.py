@@ -185,6 +185,11 @@ class CassandraConnector(Connector):
         try:
             return cassandra_session(p, self.secrets, probe.remaining())
         except NoHostAvailable as exc:
+            from cassandra import OperationTimedOut
+
+            errors = list(exc.errors.values())
+            if errors and all(isinstance(e, OperationTimedOut) for e in errors):
+                raise TimedOut() from exc  # the node took the connection and never answered
             raise Failed(f"Cassandra refused the connection: {first_line(exc)[:300]}") from exc
 
     def check(self, probe: Probe) -> tuple[str, str]:

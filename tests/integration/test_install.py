@@ -91,7 +91,7 @@ def test_each_missing_driver_names_an_extra_that_installs_it():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     named = {t.driver.extra for t in TYPES if t.driver.extra}
-    assert named == {"oracle", "mssql", "snowflake", "teradata", "mongodb", "cassandra",
+    assert named == {"oracle", "mssql", "snowflake", "teradata", "db2", "mongodb", "cassandra",
                      "firestore", "aws"}
     for t in TYPES:
         if t.driver.extra:

@@ -16,10 +16,10 @@ TESTED = {
     "postgresql": "real server", "mysql": "real server (MariaDB)", "mariadb": "real server",
     "oracle": "driver path only", "sqlserver": "driver path only", "db2": "driver path only",
     "redshift": "PostgreSQL as a stand-in", "bigquery": "REST stand-in (SQL run on DuckDB)",
-    "snowflake": "driver path only", "synapse": "driver path only",
+    "snowflake": "fakesnow server (SQL run on DuckDB)", "synapse": "driver path only",
     "teradata": "driver path only", "sqlite": "real files", "duckdb": "real files",
-    "mongodb": "wire-protocol stand-in", "cassandra": "driver path only",
-    "redis": "real server", "firestore": "driver path only",
+    "mongodb": "wire-protocol stand-in", "cassandra": "wire-protocol stand-in",
+    "redis": "real server", "firestore": "gRPC stand-in",
     "dynamodb": "moto server (DynamoDB API stand-in)", "csv": "real files", "json": "real files",
     "parquet": "real files", "avro": "real files", "excel": "real files", "text": "real files",
 }

@@ -31,13 +31,17 @@ def engine_url(type_key: str, params: dict, secrets: dict):
     drivers = {"mysql": "mysql+pymysql", "mariadb": "mysql+pymysql",
                "postgresql": "postgresql+psycopg2", "redshift": "postgresql+psycopg2",
                "oracle": "oracle+oracledb", "sqlserver": "mssql+pymssql",
-               "synapse": "mssql+pymssql"}
+               "synapse": "mssql+pymssql", "db2": "db2+ibm_db", "teradata": "teradatasql"}
     if type_key not in drivers:
         raise RunError(f"Reading tables from {type_key} is not supported yet.")
     query = {"service_name": params["database"]} if type_key == "oracle" else {}
-    database = None if type_key == "oracle" else params.get("database")
+    database = None if type_key in ("oracle", "teradata") else params.get("database")
     if type_key in ("mysql", "mariadb"):
         query = {"charset": "utf8mb4"}
+    if type_key == "teradata":  # teradatasql's own connection parameters
+        query = {"dbs_port": str(params.get("port")), "database": params["database"]}
+        return URL.create(drivers[type_key], username=params.get("user"), password=password,
+                          host=params.get("host"), query=query)
     return URL.create(drivers[type_key], username=params.get("user"), password=password,
                       host=params.get("host"), port=params.get("port"), database=database,
                       query=query)

@@ -32,7 +32,7 @@ def _params(type_key: str, port: int) -> dict:
 
 # Every installed driver that talks to a host: a server that accepts and never answers.
 @pytest.mark.parametrize("type_key", ["postgresql", "mariadb", "redis", "mongodb", "oracle",
-                                      "sqlserver"])
+                                      "sqlserver", "db2", "teradata", "cassandra"])
 def test_silent_server_fails_within_the_timeout(silent, type_key):
     if not registry.get_type(type_key).driver.installed():
         pytest.skip(f"{type_key} driver not installed")
