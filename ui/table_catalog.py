@@ -71,8 +71,8 @@ class CatalogModel(QAbstractTableModel):
             return Qt.CheckState.Checked if self._checked[index.row()] else \
                 Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return info.schema or ""
+            if column == 0:  # a custom query has no schema: say what the row is
+                return info.schema or ("(query)" if info.kind == "query" else "")
             if column == 1:
                 return info.name
             if column == 2:

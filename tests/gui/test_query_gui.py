@@ -50,6 +50,10 @@ def test_add_a_query_in_the_wizard_and_run_it(qtbot, make_window, ctx, pg_db):
     assert ok.text() == "Add query" and ok.isEnabled()
     qtbot.mouseClick(ok, LEFT)
     assert page.chosen() == [(None, "counted")]
+    row = next(r for r in range(page.model.rowCount())
+               if page.model.table_at(r).name == "counted")
+    shown = [page.model.index(row, c).data() for c in range(3)]
+    assert shown == ["(query)", "counted", "—"]  # no schema, no row count: a query
     next_step(qtbot, wizard)
     wait_columns(qtbot, wizard)
     qtbot.mouseClick(wizard.button(FINISH), LEFT)

@@ -9,7 +9,8 @@ values fetched in one pipeline. Rows: key, type, value, ttl.
 - key is the primary key: merge mode keeps a table of the keys as they are now.
 
 A key deleted between SCAN and the fetch is left out; SCAN may return a key twice while the
-keyspace is rehashed, so each batch is deduplicated against the keys already seen.
+keyspace is rehashed, so each batch is deduplicated against the keys already seen, kept in
+a temporary SQLite file rather than in memory (a million keys would hold ~120 MB there).
 """
 
 from __future__ import annotations
@@ -53,6 +54,41 @@ def _value(kind: str, raw) -> str | None:
     return None
 
 
+class SeenKeys:
+    """The keys a read has returned so far, on disk: memory stays flat however many there
+    are (SQLite's page cache is bounded), and the file goes when the read ends."""
+
+    def __init__(self) -> None:
+        import sqlite3
+        import tempfile
+
+        self._dir = tempfile.TemporaryDirectory(prefix="sluice-redis-")
+        self.db = sqlite3.connect(f"{self._dir.name}/seen.db", check_same_thread=False)
+        self.db.executescript("pragma journal_mode = off; pragma synchronous = off; "
+                              "pragma cache_size = -16000; "
+                              "create table seen (k blob primary key) without rowid;")
+
+    def fresh(self, keys: list[bytes]) -> list[bytes]:
+        """The keys not returned before (in their order), now remembered."""
+        import sqlite3
+
+        out = []
+        try:
+            with self.db:
+                for key in dict.fromkeys(keys):
+                    if self.db.execute("insert or ignore into seen values (?)",
+                                       (key,)).rowcount:
+                        out.append(key)
+        except sqlite3.Error as exc:
+            raise RunError(f"Cannot keep the keys read so far in {self._dir.name}: {exc}") \
+                from exc
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+        self._dir.cleanup()
+
+
 class RedisReader(BaseReader):
     def __init__(self, params: dict, secrets: dict, request: ReadRequest,
                  cancel: threading.Event) -> None:
@@ -78,7 +114,7 @@ class RedisReader(BaseReader):
     def batches(self) -> Iterator[pa.RecordBatch]:
         import redis
 
-        seen: set[bytes] = set()
+        seen = SeenKeys()
         cursor = 0
         try:
             while True:
@@ -86,10 +122,8 @@ class RedisReader(BaseReader):
                     raise RunCancelled()
                 cursor, keys = self.client.scan(cursor=cursor, match=self.match,
                                                 count=SCAN_COUNT)
-                fresh = [k for k in dict.fromkeys(keys) if k not in seen and
-                         (self.match != "*" or self.request.table != NO_PREFIX or
-                          b":" not in k)]
-                seen.update(fresh)
+                fresh = seen.fresh([k for k in keys if self.match != "*" or
+                                    self.request.table != NO_PREFIX or b":" not in k])
                 for start in range(0, len(fresh), self.request.batch_rows):
                     batch = self._rows(fresh[start:start + self.request.batch_rows])
                     if batch.num_rows:
@@ -98,6 +132,8 @@ class RedisReader(BaseReader):
                     return
         except redis.RedisError as exc:
             raise RunError(f"Redis stopped mid-read: {exc}") from exc
+        finally:
+            seen.close()
 
     def _rows(self, keys: list[bytes]) -> pa.RecordBatch:
         pipe = self.client.pipeline(transaction=False)
