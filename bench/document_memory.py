@@ -5,8 +5,8 @@ Flat memory: the peak for 10x the documents stays about the same.
 
 Redis is the server of SERVICES.md (SLUICE_TEST_REDIS_URL, default
 redis://127.0.0.1:6379/0; keys made under a unique prefix and deleted after). MongoDB and
-Cassandra are the suite's wire-protocol stand-ins (tests/fakes), served from this process,
-so their memory is not in the run's.
+Cassandra are the suite's wire-protocol stand-ins (tests/fakes), each served from a process
+of its own, so their memory is not in the run's.
 
     .venv/bin/python bench/document_memory.py [--source redis|mongodb|cassandra ...]
                                               [--small 100000] [--large 1000000]
@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -57,23 +59,20 @@ def redis_source(count: int) -> Source:
             client.delete(*keys[start:start + 10_000])
 
 
-@contextlib.contextmanager
-def mongodb_source(count: int) -> Source:
-    from tests.fakes.mongo_wire import FakeMongo
+def _serve(kind: str, count: int, ports) -> None:
+    """A stand-in holding `count` documents, in a process of its own (run by `spawn`)."""
+    sys.path.insert(0, str(ROOT))
+    if kind == "mongodb":
+        from tests.fakes.mongo_wire import FakeMongo
 
-    with FakeMongo("shop") as fake:
+        fake = FakeMongo("shop").__enter__()
         fake.collections["users"] = [
             {"_id": i, "name": f"user {i}", "visits": i % 97, "email": f"user{i}@example.com",
              "tags": ["a", "b"]} for i in range(count)]
-        yield (["--type", "mongodb", "--host", "127.0.0.1", "--port", str(fake.port),
-                "--database", "shop"], "users")
+    else:
+        from tests.fakes.cassandra_wire import FakeCassandra
 
-
-@contextlib.contextmanager
-def cassandra_source(count: int) -> Source:
-    from tests.fakes.cassandra_wire import FakeCassandra
-
-    with FakeCassandra() as fake:
+        fake = FakeCassandra().__enter__()
         fake.create("shop", "users", [("id", "int", "partition_key"),
                                       ("name", "text", "regular"),
                                       ("visits", "int", "regular"),
@@ -82,11 +81,32 @@ def cassandra_source(count: int) -> Source:
         fake.insert("shop", "users", *({"id": i, "name": f"user {i}", "visits": i % 97,
                                         "email": f"user{i}@example.com", "tags": {"a", "b"}}
                                        for i in range(count)))
-        yield (["--type", "cassandra", "--host", "127.0.0.1", "--port", str(fake.port),
+    ports.put(fake.port)
+    threading.Event().wait()  # until the bench ends this process
+
+
+@contextlib.contextmanager
+def stand_in_source(kind: str, count: int) -> Source:
+    """A stand-in in another process: this one stays small, and a job run it starts does
+    not begin with its pages (Linux carries a parent's peak into a child's ru_maxrss)."""
+    import multiprocessing
+
+    spawn = multiprocessing.get_context("spawn")
+    ports = spawn.Queue()
+    server = spawn.Process(target=_serve, args=(kind, count, ports), daemon=True)
+    server.start()
+    try:
+        port = ports.get(timeout=600)
+        yield (["--type", kind, "--host", "127.0.0.1", "--port", str(port),
                 "--database", "shop"], "users")
+    finally:
+        server.kill()
+        server.join()
 
 
-SOURCES = {"redis": redis_source, "mongodb": mongodb_source, "cassandra": cassandra_source}
+SOURCES = {"redis": redis_source,
+           "mongodb": functools.partial(stand_in_source, "mongodb"),
+           "cassandra": functools.partial(stand_in_source, "cassandra")}
 
 
 def run(connection: list[str], table: str, home: Path) -> tuple[float, float, int]:
