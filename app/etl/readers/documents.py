@@ -14,14 +14,18 @@ again after a value did not fit its column): every number as text.
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
+from app.etl.errors import RunCancelled
 from app.etl.plain import plain
-from app.etl.readers import ReadRequest, check_columns
+from app.etl.readers import ReadAgain, ReadRequest, check_columns
 
 EXTRA = "_extra"
 
@@ -101,6 +105,7 @@ class Documents:
 
     def __init__(self, sample: list[dict], key: list[str], request: ReadRequest,
                  where: str, safe: bool = False) -> None:
+        self.request = request
         names = list(key) + sorted({f for doc in sample for f in doc} - set(key))
         types = {n: infer([doc.get(n) for doc in sample], safe) for n in names}
         self.json = {n for n in names if is_json([doc.get(n) for doc in sample])}
@@ -129,6 +134,29 @@ class Documents:
                 columns.append(pa.array([convert(doc.get(field.name), field.type, as_json)
                                          for doc in docs], type=field.type))
         return pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+    def batches(self, docs: Iterable[dict], cancel: threading.Event
+                ) -> Iterator[pa.RecordBatch]:
+        """`docs` as batches of the request's size (cancel checked between them); a value
+        that does not fit its column makes the table be read again with numbers as text."""
+        size, chunk = self.request.batch_rows, []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) >= size:
+                yield self._fitted(chunk)
+                chunk = []
+                if cancel.is_set():
+                    raise RunCancelled()
+        if chunk:
+            yield self._fitted(chunk)
+
+    def _fitted(self, docs: list[dict]) -> pa.RecordBatch:
+        try:
+            return self.batch(docs)
+        except UNFIT as exc:
+            raise ReadAgain(f"{self.request.table}: a value did not fit its column ({exc}); "
+                            "read again with numbers as text.",
+                            replace(self.request, safe=True)) from exc
 
 
 UNFIT = (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, ArithmeticError)

@@ -19,17 +19,17 @@ other sources.
 from __future__ import annotations
 
 import base64
+import itertools
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from decimal import Decimal
 
 import pyarrow as pa
 
-from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import BaseReader, ReadAgain, ReadRequest
-from app.etl.readers.documents import UNFIT, Documents
+from app.etl.errors import RunError
+from app.etl.readers import BaseReader, ReadRequest
+from app.etl.readers.documents import Documents
 
 SAMPLE = 1000
 SEGMENTS = 4  # parallel Scan segments
@@ -157,16 +157,8 @@ class DynamoReader(BaseReader):
                     running -= 1
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        for page in self._pages():
-            if self.cancel.is_set():
-                raise RunCancelled()
-            for start in range(0, len(page), self.request.batch_rows):
-                try:
-                    yield self.documents.batch(page[start:start + self.request.batch_rows])
-                except UNFIT as exc:
-                    raise ReadAgain(f"{self.request.table}: a value did not fit its column "
-                                    f"({exc}); read again with numbers as text.",
-                                    replace(self.request, safe=True)) from exc
+        yield from self.documents.batches(itertools.chain.from_iterable(self._pages()),
+                                          self.cancel)
 
     def close(self) -> None:
         self.client.close()

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pyarrow as pa
 
 from app.connectors.nosql import GROUP
-from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import BaseReader, ReadAgain, ReadRequest
-from app.etl.readers.documents import UNFIT, Documents
+from app.etl.errors import RunError
+from app.etl.readers import BaseReader, ReadRequest
+from app.etl.readers.documents import Documents
 
 SAMPLE = 1000
 PAGE = 10_000  # documents a query returns before the next one resumes after the last
@@ -144,28 +143,10 @@ class FirestoreReader(BaseReader):
     def batches(self) -> Iterator[pa.RecordBatch]:
         from google.api_core import exceptions
 
-        size = self.request.batch_rows
-        chunk: list[dict] = []
         try:
-            for snapshot in self._snapshots():
-                chunk.append(self._row(snapshot))
-                if len(chunk) >= size:
-                    yield self._batch(chunk)
-                    chunk = []
-                    if self.cancel.is_set():
-                        raise RunCancelled()
-            if chunk:
-                yield self._batch(chunk)
+            yield from self.documents.batches(map(self._row, self._snapshots()), self.cancel)
         except exceptions.GoogleAPICallError as exc:
             raise RunError(f"Firestore stopped mid-read: {exc.message}") from exc
-
-    def _batch(self, rows: list[dict]) -> pa.RecordBatch:
-        try:
-            return self.documents.batch(rows)
-        except UNFIT as exc:
-            raise ReadAgain(f"{self.request.table}: a value did not fit its column ({exc}); "
-                            "read again with numbers as text.",
-                            replace(self.request, safe=True)) from exc
 
     def interrupt(self) -> None:
         self.client.close()

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pyarrow as pa
 
-from app.etl.errors import RunCancelled, RunError
-from app.etl.readers import BaseReader, ReadAgain, ReadRequest
-from app.etl.readers.documents import UNFIT, Documents
+from app.etl.errors import RunError
+from app.etl.readers import BaseReader, ReadRequest
+from app.etl.readers.documents import Documents
 
 SAMPLE = 1000  # documents the columns are inferred from (the connection can say otherwise)
 
@@ -65,27 +64,11 @@ class MongoReader(BaseReader):
         from pymongo import errors
 
         size = self.request.batch_rows
-        chunk: list[dict] = []
         try:
-            for doc in self.collection.find(self._filter(), batch_size=min(size, 10_000)):
-                chunk.append(doc)
-                if len(chunk) >= size:
-                    yield self._batch(chunk)
-                    chunk = []
-                    if self.cancel.is_set():
-                        raise RunCancelled()
-            if chunk:
-                yield self._batch(chunk)
+            yield from self.documents.batches(
+                self.collection.find(self._filter(), batch_size=min(size, 10_000)), self.cancel)
         except errors.PyMongoError as exc:
             raise RunError(f"MongoDB stopped mid-read: {exc}") from exc
-
-    def _batch(self, docs: list[dict]) -> pa.RecordBatch:
-        try:
-            return self.documents.batch(docs)
-        except UNFIT as exc:
-            raise ReadAgain(f"{self.request.table}: a value did not fit its column ({exc}); "
-                            "read again with numbers as text.",
-                            replace(self.request, safe=True)) from exc
 
     def interrupt(self) -> None:
         self.client.close()
