@@ -3,59 +3,46 @@ fed by the source's columns), schedule, and a review of everything before it is 
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QCompleter,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
     QWizardPage,
 )
 
-from app.scheduling.schedule import when
 from ui import theme
 from ui.connection_model import ViewRole
+from ui.job_review import review_html
 from ui.schedule_editor import ScheduleEditor
+from ui.table_settings import (
+    CURSOR,
+    DELETE_CHOICES,
+    DELETES,
+    DEST_SCHEMA,
+    DEST_TABLE,
+    KEY,
+    MODE,
+    MODE_TIPS,
+    PICK,
+    SOURCE,
+    settings_table,
+)
 from ui.unattended_editor import UnattendedEditor
 from ui.workers import Bridge, Task
 
 if TYPE_CHECKING:
     from app.services.connections import ConnectionService
     from app.services.jobs import JobDraft, JobService, JobView, TableShape, TableSpec
-
-COLUMNS = ("Source table", "Schema", "Destination table", "Mode", "Cursor", "Primary key",
-           "Deletes", "Columns")
-SOURCE, DEST_SCHEMA, DEST_TABLE, MODE, CURSOR, KEY, DELETES, PICK = range(len(COLUMNS))
-# What the destination holds after a run, by mode (shown under the table, and as tips).
-MODE_TIPS = {
-    "replace": "the destination table is the source table as it was at the run.",
-    "append": "every source row is added again at each run (copies accumulate).",
-    "incremental": "the first run copies everything; later ones add (with a key: update) "
-                   "the rows whose cursor moved on.",
-    "merge": "one row per key: new rows added, changed ones updated; rows deleted at the "
-             "source as Deletes says.",
-}
-# Merge only: what happens to destination rows whose key the source no longer has.
-DELETE_CHOICES = (
-    ("keep", None, "Rows deleted at the source stay in the destination."),
-    ("delete", "delete", "Rows whose key is gone from the source are deleted, in the same "
-                         "transaction as the merge."),
-    ("mark", "mark", "Rows whose key is gone from the source stay, with the time they were "
-                     "found gone in _sluice_deleted_at."),
-)
-
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
@@ -65,34 +52,6 @@ def _heading(text: str) -> QLabel:
 
 def _name(schema: str | None, table: str) -> str:
     return f"{schema}.{table}" if schema else table
-
-
-def _settings_table() -> QTableWidget:
-    """One row a table: source, destination schema and table, mode, cursor, key, columns."""
-    table = QTableWidget(0, len(COLUMNS))
-    table.setObjectName("tableSettings")
-    table.setHorizontalHeaderLabels(COLUMNS)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(30)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    # Tab goes through the row's fields and on to the schedule (not from cell to cell
-    # of the table for ever); the table itself takes no focus: its fields do.
-    table.setTabKeyNavigation(False)
-    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    for column in (SOURCE, DEST_TABLE):
-        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-    for column, width in ((DEST_SCHEMA, 72), (MODE, 108), (CURSOR, 100), (KEY, 88),
-                          (DELETES, 88), (PICK, 60)):
-        table.setColumnWidth(column, width)
-    table.horizontalHeaderItem(DELETES).setToolTip(
-        "Merge: what happens to rows deleted at the source")
-    table.horizontalHeaderItem(DEST_SCHEMA).setToolTip(
-        "The destination schema (in a folder: the start of the file name)")
-    table.setMinimumHeight(118)
-    return table
 
 
 class SettingsPage(QWizardPage):
@@ -126,7 +85,7 @@ class SettingsPage(QWizardPage):
         self.mode_all = QComboBox()
         self.mode_all.setObjectName("modeAll")
         self.mode_all.activated.connect(self._mode_all)
-        self.table = _settings_table()
+        self.table = settings_table()
         self.modes_help = QLabel()
         self.modes_help.setObjectName("pageHint")
         self.modes_help.setWordWrap(True)
@@ -528,40 +487,11 @@ class SettingsPage(QWizardPage):
         self.completeChanged.emit()
 
     def _review(self) -> str:
-        draft = self.draft()
-        dest = self.dest_names.get(self._dest_id(), "")
-        count = len(draft.tables)
-        lines = []
-        if self.editing is not None:  # first: what this edit does, seen without scrolling
-            changes = self._changes(draft)
-            if changes:
-                lines.append("<b>What changes:</b>")
-                lines.extend(f"&nbsp;• {escape(c)}" for c in changes)
-        lines += [f"<b>{escape(draft.name.strip() or '(no name)')}</b> copies {count} "
-                 f"table{'s' if count != 1 else ''} from <b>{escape(self.source.name)}</b> "
-                 f"({escape(self.source.type_label)}) into <b>{escape(dest)}</b>:"]
-        for spec in draft.tables:
-            how = spec.mode
-            if spec.mode == "incremental":
-                how += f" on {spec.cursor or '?'}"
-            if spec.primary_key and spec.mode in ("incremental", "merge"):
-                how += f", key {', '.join(spec.primary_key)}"
-            if spec.detect_deletes:
-                how += ", rows deleted at the source " + \
-                    {"delete": "deleted", "mark": "marked"}[spec.detect_deletes]
-            if spec.exclude_columns:
-                how += f", leaving out {', '.join(spec.exclude_columns)}"
-            lines.append(f"&nbsp;• {escape(spec.source_name)} → "
-                         f"{escape(self.jobs.landing(spec, self._dest_id()))}: "
-                         f"{escape(how)}")
-        schedule = draft.schedule
-        words = schedule.describe()
-        if not self.schedule.error() and schedule.kind != "manual":
-            runs = schedule.next_runs(1)
-            if runs:
-                words += f" — next {when(runs[0], schedule.timezone)}"
-        lines.append(escape(words) + ".")
-        return "<br>".join(lines)
+        draft, dest = self.draft(), self._dest_id()
+        return review_html(draft, self.source, self.dest_names.get(dest, ""),
+                           lambda spec: self.jobs.landing(spec, dest),
+                           self._changes(draft) if self.editing is not None else [],
+                           show_next=not self.schedule.error())
 
     def _changes(self, draft: JobDraft) -> list[str]:
         from app.services.errors import ServiceError

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app import __version__, paths
 from app.words import plural
 from ui import dialogs, settings, theme
+from ui.connection_actions import ConnectionActions
 from ui.connection_model import ConnectionListModel
 from ui.data_actions import DataActions
 from ui.help import add_help_menu
@@ -38,15 +39,15 @@ from ui.quitting import Quitting
 from ui.run_watch import RunWatch
 from ui.store_problem import StoreProblem
 from ui.tester import Tester
+from ui.vault_actions import VaultActions
 from ui.workers import Bridge
 
 if TYPE_CHECKING:
     from app.scheduling.scheduler import Scheduler
-    from app.services.connections import ConnectionService, ConnectionView
+    from app.services.connections import ConnectionService
     from app.services.context import AppContext
     from app.services.first_look import Lists
     from app.services.jobs import JobService, JobView, RunHandle, RunView
-    from ui.connection_wizard import ConnectionWizard
     from ui.tray import Tray
 
 
@@ -85,7 +86,7 @@ class ScheduleBell(QObject):
     missed = Signal(str, object)
 
 
-class MainWindow(DataActions, Quitting, QMainWindow):
+class MainWindow(ConnectionActions, VaultActions, DataActions, Quitting, QMainWindow):
     """`first_look` gives the lists to show before the services are open (None: wait for
     them); `open_context` opens the store and secrets.
 
@@ -288,51 +289,7 @@ class MainWindow(DataActions, Quitting, QMainWindow):
         elif self.test_on_start:
             self.refresh()
 
-    # --- the vault -----------------------------------------------------------------------
-
-    def _vault_locked(self) -> bool:
-        from app.services import vault
-
-        return vault.in_use(self.ctx) and vault.state(self.ctx) == "locked"
-
-    def unlock_vault(self, then=None) -> None:
-        """Ask for the vault's master password (again, until right, or cancelled)."""
-        from ui.vault_dialog import VaultDialog
-
-        self.vault_dialog = VaultDialog(self.ctx, "unlock", parent=self)
-        self.vault_dialog.finished.connect(lambda _: then and then())
-        self.vault_dialog.open()
-
-    def lock_vault(self) -> None:
-        from app.services import vault
-
-        vault.lock(self.ctx)
-        self.statusBar().showMessage("Vault locked: passwords will be asked for again.", 8000)
-
-    def change_vault_password(self) -> None:
-        from ui.vault_dialog import VaultDialog
-
-        self.vault_dialog = VaultDialog(self.ctx, "change", parent=self)
-        self.vault_dialog.accepted.connect(lambda: self.statusBar().showMessage(
-            "The vault's master password was changed.", 8000))
-        self.vault_dialog.open()
-
-    def _vault_menu(self) -> None:
-        """Lock / change are offered while the vault is in use (unlock when locked)."""
-        from app.services import vault
-
-        used = self.ctx is not None and vault.in_use(self.ctx) and \
-            vault.state(self.ctx) != "none"
-        locked = used and vault.state(self.ctx) == "locked"
-        self.lock_action.setVisible(used)
-        self.lock_action.setText("Unlock vault…" if locked else "Lock vault")
-        self.change_password_action.setVisible(used and not locked)
-
-    def _lock_or_unlock(self) -> None:
-        if self._vault_locked():
-            self.unlock_vault(then=self.refresh)
-        else:
-            self.lock_vault()
+    # --- the store ----------------------------------------------------------------------
 
     def restore_store(self) -> None:
         """Put the newest healthy backup in place of the damaged store, then open it."""
@@ -571,84 +528,6 @@ class MainWindow(DataActions, Quitting, QMainWindow):
     def _job_not_deleted(self, exc: BaseException) -> None:
         self.statusBar().clearMessage()
         self.notice = dialogs.message(self, "Job not deleted", str(exc))
-
-    def refresh(self) -> None:
-        """Test every connection in the background; each dot pulses until its result."""
-        self.tester.test(view.id for view in self.model.views())
-
-    def test_one(self, conn_id: str) -> None:
-        self.tester.test([conn_id])
-
-    def _testing(self, ids: list[str]) -> None:
-        self.model.set_testing(ids, True)
-        self.connections.set_busy(True)
-
-    def _tested(self, batch: list[tuple[str, ConnectionView | None, BaseException | None]]
-                ) -> None:
-        self.model.set_testing([conn_id for conn_id, _, _ in batch], False)
-        self.model.update_views(view for _, view, error in batch if error is None)
-        self.connections.set_busy(self.tester.busy)
-        errors = [error for _, _, error in batch if error is not None]
-        if any(isinstance(error, _errors().NotFound) for error in errors):
-            self.reload()  # deleted meanwhile (by another window or the CLI)
-        elif errors:
-            self.statusBar().showMessage(f"Could not test a connection: {errors[0]}", 10_000)
-
-    def new_connection(self) -> None:
-        if self.service is None:  # still loading
-            return
-        from ui.connection_wizard import ConnectionWizard
-
-        self._open_wizard(ConnectionWizard(self.service, self.bridge, parent=self))
-
-    def edit_connection(self, conn_id: str) -> None:
-        view = self._fresh(self.service.get, conn_id)
-        if view is None:
-            return
-        from ui.connection_wizard import ConnectionWizard
-
-        self._open_wizard(ConnectionWizard(self.service, self.bridge, editing=view, parent=self))
-
-    def _open_wizard(self, wizard: ConnectionWizard) -> None:
-        self.wizard = wizard
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        wizard.accepted.connect(lambda: self._saved(wizard))
-        wizard.open_existing.connect(lambda conn_id: self._instead(wizard, conn_id))
-        wizard.open()
-
-    def _instead(self, wizard: ConnectionWizard, conn_id: str) -> None:
-        """The values typed duplicate a saved connection: open that one instead."""
-        wizard.reject()
-        self.edit_connection(conn_id)
-
-    def _saved(self, wizard: ConnectionWizard) -> None:
-        saved = wizard.saved
-        self.reload()
-        if saved is not None:
-            self.statusBar().showMessage(f"Saved connection “{saved.name}”.", 8000)
-
-    def delete_connection(self, conn_id: str) -> None:
-        view = self._fresh(self.service.get, conn_id)
-        if view is None:
-            return
-        if view.used_by:
-            self.notice = dialogs.message(
-                self, "Connection in use", str(_errors().ConnectionInUse(view.name, view.used_by)))
-            return
-        self.notice = dialogs.confirm(
-            self, "Delete connection",
-            f"Delete the connection “{view.name}” and its saved password?",
-            "Delete", lambda: self._delete(view.id))
-
-    def _delete(self, conn_id: str) -> None:
-        try:
-            view = self.service.get(conn_id)
-            self.service.delete(conn_id)
-        except _errors().ServiceError as exc:
-            self.notice = dialogs.message(self, "Connection not deleted", str(exc))
-            return
-        self.reload()
-        self.statusBar().showMessage(f"Deleted connection “{view.name}”.", 8000)
 
     # --- menus -------------------------------------------------------------------------
 

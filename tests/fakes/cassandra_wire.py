@@ -50,56 +50,34 @@ class CqlError(Exception):
         self.code, self.message = code, message
 
 
-def _tree(cql_type: str) -> list:
-    """`map<text, frozen<list<int>>>` as ['map', ['text', ['frozen', ['list', ['int']]]]]."""
-    return cqltypes.cqltype_to_python(cql_type)
+def _parse(cql_type: str) -> tuple[str, list]:
+    """`map<text, frozen<list<int>>>` as ("map", [("text", []), ("list", [("int", [])])])
+    (frozen is not on the wire)."""
+    tokens = re.findall(r"\w+|[<>,]", cql_type)
 
-
-def _strip_frozen(tree):
-    if isinstance(tree, str):
-        return tree
-    out, items = [], list(tree)
-    while items:
-        name = items.pop(0)
-        if name == "frozen":
-            out.extend(_strip_frozen(items.pop(0)))
-        elif items and isinstance(items[0], list):
-            out.extend([name, [_strip_frozen(x) for x in items.pop(0)]])
-        else:
-            out.append(name)
-    return out
-
-
-def _parts(cql_type: str) -> tuple[str, list[str]]:
-    tree = _strip_frozen(_tree(cql_type))
-    name = tree[0]
-    subtypes = tree[1] if len(tree) > 1 else []
-    return name, [cqltypes.python_to_cqltype(s if isinstance(s, list) else [s])
-                  for s in _group(subtypes)]
-
-
-def _group(flat: list) -> list:
-    """['map', ['text', 'int']]'s subtypes ['text', 'int'] (a nested one as [name, [..]])."""
-    out, i = [], 0
-    while i < len(flat):
-        if i + 1 < len(flat) and isinstance(flat[i + 1], list):
-            out.append([flat[i], flat[i + 1]])
-            i += 2
-        else:
-            out.append(flat[i])
+    def node(i: int) -> tuple[tuple[str, list], int]:
+        name, i, subtypes = tokens[i].lower(), i + 1, []
+        if i < len(tokens) and tokens[i] == "<":
+            while tokens[i] != ">":  # "<" or "," before each subtype
+                sub, i = node(i + 1)
+                subtypes.append(sub)
             i += 1
-    return out
+        if name == "frozen":
+            return subtypes[0], i
+        return ("text" if name == "varchar" else name, subtypes), i
+
+    return node(0)[0]
 
 
-def cql_class(cql_type: str):
+def cql_class(cql_type: str | tuple[str, list]):
     """The driver's type class for a CQL type string."""
-    name, subtypes = _parts(cql_type)
-    base = cqltypes._cqltypes["text" if name == "varchar" else name]
+    name, subtypes = _parse(cql_type) if isinstance(cql_type, str) else cql_type
+    base = cqltypes._cqltypes[name]
     return base.apply_parameters([cql_class(s) for s in subtypes]) if subtypes else base
 
 
-def write_option(out: io.BytesIO, cql_type: str) -> None:
-    name, subtypes = _parts(cql_type)
+def write_option(out: io.BytesIO, cql_type: str | tuple[str, list]) -> None:
+    name, subtypes = _parse(cql_type) if isinstance(cql_type, str) else cql_type
     write_short(out, OPTION_IDS[name])
     if name == "tuple":
         write_short(out, len(subtypes))
